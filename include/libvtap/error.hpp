@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// The exception hierarchy of libvtap. Every error names what is wrong.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace vtap {
+
+/// Root of every error libvtap throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Text that does not parse: an address, a match, a JSON document.
+class ParseError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A topology that is inconsistent (duplicate names, dangling links, unknown switch).
+class TopologyError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A policy that cannot be translated. Carries the policy id and the offending field
+/// ("sender", "filter", ...), both also part of what().
+class PolicyError : public Error {
+ public:
+  PolicyError(std::uint32_t policy_id, std::string field, const std::string& message)
+      : Error("policy " + std::to_string(policy_id) + ": " + field + ": " + message),
+        policy_id_(policy_id), field_(std::move(field)) {}
+  std::uint32_t policy_id() const noexcept { return policy_id_; }
+  const std::string& field() const noexcept { return field_; }
+
+ private:
+  std::uint32_t policy_id_;
+  std::string field_;
+};
+
+}  // namespace vtap

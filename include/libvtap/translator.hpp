@@ -1,0 +1,119 @@
+#pragma once
+/// @file
+/// Turns TAP policies into OpenFlow state per switch (DESIGN §4, paper §III-A, §IV-B).
+///
+/// For every policy the sender's edge switch gets a rewriting rule: a flow matching the
+/// sender's port, the identifier fields and the filter, into a group of type ALL whose
+/// bucket 0 forwards the original and whose other buckets send one copy per monitor.
+/// Copies to a monitor on another switch carry a mark (an outer VLAN tag from a reserved
+/// range) and, when the original destination MAC is pinned by the match, the monitor's MAC
+/// as destination (the paper's rewrite); transit switches forward marked copies by explicit
+/// rules, and the monitor's edge switch runs the recovery rule: pop the mark, restore the
+/// destination, output to the monitor. A monitor on the sender's switch gets a plain output.
+///
+/// Overlapping policies are composed: the set of rewriting matches on one sender port is
+/// closed under intersection, each element gets a priority above every element containing
+/// it, and its group has one bucket per distinct monitor of the policies containing it, so
+/// every packet reaches every matching monitor exactly once.
+///
+/// Output is deterministic: the same topology and policies give identical plans.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "libvtap/flow.hpp"
+#include "libvtap/policy.hpp"
+#include "libvtap/topology.hpp"
+
+namespace vtap {
+
+/// How the original packet leaves the sender's edge switch (bucket 0).
+enum class Forwarding : std::uint8_t {
+  path,      ///< Output on the port toward the receiver on the topology's path (paper).
+  normal,    ///< `output:NORMAL`: the switch's own L2 learning.
+  resubmit,  ///< `resubmit(,T)`: continue in the switch's own pipeline at table T.
+};
+std::string to_string(Forwarding f);
+
+/// Knobs of the translation; the defaults suit a bridge whose own rules sit below 40000.
+struct TranslatorOptions {
+  std::uint8_t table = 0;             ///< Table that holds every libvtap rule.
+  std::uint16_t priority = 40000;     ///< Priority of transit/recovery rules and least-specific taps.
+  Forwarding forwarding = Forwarding::path;
+  std::uint8_t resubmit_table = 1;    ///< Target table of Forwarding::resubmit.
+  std::uint16_t first_mark = 3000;    ///< First VLAN ID reserved for marking copies.
+  std::uint16_t last_mark = 4094;     ///< Last reserved VLAN ID (inclusive).
+  std::size_t max_composed = 4096;    ///< Bound on composed rules per sender port.
+};
+
+/// Cookies: the top 16 bits say "libvtap", the next 8 the kind of rule, the low 32 bits the
+/// policy id (single policy), a hash of the policy set (composition) or the copy mark.
+inline constexpr std::uint64_t cookie_magic = 0x7674ULL << 48;
+inline constexpr std::uint64_t cookie_magic_mask = 0xffffULL << 48;
+enum class RuleKind : std::uint8_t { tap = 1, composed = 2, transit = 3, recovery = 4 };
+constexpr std::uint64_t make_cookie(RuleKind kind, std::uint32_t id) noexcept {
+  return cookie_magic | (static_cast<std::uint64_t>(kind) << 40) | id;
+}
+
+/// The OpenFlow state one switch must hold. Each list is sorted.
+struct SwitchPlan {
+  std::vector<MeterEntry> meters;
+  std::vector<GroupEntry> groups;
+  std::vector<FlowRule> flows;
+  bool empty() const noexcept { return meters.empty() && groups.empty() && flows.empty(); }
+  bool operator==(const SwitchPlan&) const = default;
+};
+
+/// The state of every switch that needs any, by switch name.
+struct Plan {
+  std::map<std::string, SwitchPlan> switches;
+  bool operator==(const Plan&) const = default;
+};
+
+/// The translator: holds the topology and the installed policies, and keeps the plan of
+/// every switch up to date as policies are added and removed (incrementally: an add or
+/// remove recomputes only the sender port it touches and the copy paths it uses).
+class Translator {
+ public:
+  explicit Translator(Topology topology, TranslatorOptions options = {});
+  ~Translator();
+  Translator(Translator&&) noexcept;
+  Translator& operator=(Translator&&) noexcept;
+
+  /// Validates `policy` against the topology and adds it. An id of 0 gets the next free
+  /// id (one more than the largest so far). Returns the id. Throws PolicyError naming the
+  /// policy and field; on a throw nothing has changed.
+  std::uint32_t add(TapPolicy policy);
+  /// Removes a policy. Throws Error when `id` is unknown.
+  void remove(std::uint32_t id);
+
+  const TapPolicy* find(std::uint32_t id) const noexcept;
+  /// Every policy, by id.
+  std::vector<const TapPolicy*> policies() const;
+  const Topology& topology() const noexcept;
+  const TranslatorOptions& options() const noexcept;
+
+  /// The state of every switch that needs rules.
+  Plan plan() const;
+  /// The state of one switch (empty when it needs none).
+  SwitchPlan plan(const std::string& switch_name) const;
+
+  /// The match a policy's rewriting rule uses at its sender port (forward direction), or
+  /// its reverse for `reverse` (Direction::both). Throws PolicyError like add().
+  Match tap_match(const TapPolicy& policy, bool reverse = false) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Translates a whole policy set at once. Throws like Translator::add.
+Plan translate(const Topology& topology, std::span<const TapPolicy> policies,
+               const TranslatorOptions& options = {});
+
+}  // namespace vtap

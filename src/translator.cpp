@@ -1,0 +1,684 @@
+#include "libvtap/translator.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "libvtap/error.hpp"
+
+namespace vtap {
+namespace {
+
+// A tap is one direction of one policy: the unit the closure composes.
+using TapKey = std::uint64_t;
+constexpr TapKey tap_key(std::uint32_t policy_id, bool reverse) noexcept {
+  return (static_cast<TapKey>(policy_id) << 1) | (reverse ? 1U : 0U);
+}
+constexpr std::uint32_t tap_policy(TapKey k) noexcept { return static_cast<std::uint32_t>(k >> 1); }
+
+struct Tap {
+  TapKey key = 0;
+  const TapPolicy* policy = nullptr;
+  const Host* sender = nullptr;
+  const Host* receiver = nullptr;  // null: any destination
+  const Host* monitor = nullptr;   // null: tunnel delivery
+  Match match;
+};
+
+// Copies to one monitor that need the same recovery share a mark.
+struct StreamKey {
+  std::string monitor;
+  std::optional<MacAddress> restore;  // original eth_dst, when the copy's was rewritten
+  auto operator<=>(const StreamKey&) const = default;
+};
+// A stream as sent from one switch: owns the transit and recovery rules of its path.
+struct RouteKey {
+  std::string from_switch;
+  StreamKey stream;
+  auto operator<=>(const RouteKey&) const = default;
+};
+
+// The OpenFlow state one composed element puts on its switch, and what it holds.
+struct ElementOutput {
+  FlowRule flow;
+  GroupEntry group;
+  std::vector<RouteKey> routes;
+  std::vector<std::uint32_t> meters;
+};
+
+struct Element {
+  std::vector<TapKey> taps;  // sorted: the taps whose match contains this element
+  unsigned depth = 0;        // longest chain of strict supersets above it
+  std::optional<ElementOutput> out;
+};
+
+// The rewriting rules of one sender port, closed under intersection.
+struct Partition {
+  std::vector<TapKey> taps;
+  std::unordered_map<Match, Element> elements;
+  // Elements whose eth_dst is exact, by that address; all others in `unkeyed`. Two
+  // elements with different exact eth_dst never overlap, which keeps inserts cheap.
+  std::unordered_map<MacAddress, std::vector<const Match*>> by_dst;
+  std::vector<const Match*> unkeyed;
+
+  std::vector<const Match*>& bucket_of(const Match& m) {
+    if (auto dst = m.exact_mac(Field::eth_dst)) return by_dst[*dst];
+    return unkeyed;
+  }
+  Element& emplace(const Match& m) {
+    auto [it, inserted] = elements.try_emplace(m);
+    if (inserted) bucket_of(it->first).push_back(&it->first);
+    return it->second;
+  }
+  template <class F>
+  void for_each_candidate(const Match& m, F&& f) const {
+    if (auto dst = m.exact_mac(Field::eth_dst)) {
+      if (auto it = by_dst.find(*dst); it != by_dst.end())
+        for (const Match* c : it->second) f(c);
+    } else {
+      for (const auto& [mac, list] : by_dst)
+        for (const Match* c : list) f(c);
+    }
+    for (const Match* c : unkeyed) f(c);
+  }
+};
+
+template <class T>
+struct Counted {
+  T value;
+  std::size_t refs = 0;
+};
+
+struct SwitchState {
+  std::map<std::uint32_t, Partition> partitions;  // by sender port
+  std::map<std::pair<std::uint32_t, std::uint16_t>, Counted<FlowRule>> path_rules;  // (in_port, mark)
+  std::map<std::uint32_t, Counted<MeterEntry>> meters;
+  std::set<std::uint32_t> group_ids;
+};
+
+// Thrown while building rules; add() turns it into a PolicyError for the policy at hand.
+struct LimitError : Error {
+  LimitError(std::string f, const std::string& what) : Error(what), field(std::move(f)) {}
+  std::string field;
+};
+
+std::uint32_t fnv1a(const std::vector<TapKey>& keys) noexcept {
+  std::uint32_t h = 2166136261U;
+  for (TapKey k : keys)
+    for (int i = 0; i < 8; ++i) h = (h ^ static_cast<std::uint8_t>(k >> (8 * i))) * 16777619U;
+  return h;
+}
+
+FieldBytes mac_bytes(const MacAddress& mac) {
+  FieldBytes b{};
+  std::copy(mac.bytes().begin(), mac.bytes().end(), b.begin());
+  return b;
+}
+FieldBytes uint_bytes(Field f, std::uint64_t v) {
+  FieldBytes b{};
+  const std::size_t n = field_bytes(f);
+  for (std::size_t i = 0; i < n; ++i) b[n - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+  return b;
+}
+
+std::string host_text(const Host& h) { return h.name + " (" + h.mac.to_string() + ")"; }
+
+}  // namespace
+
+std::string to_string(Forwarding f) {
+  switch (f) {
+    case Forwarding::path: return "path";
+    case Forwarding::normal: return "normal";
+    case Forwarding::resubmit: return "resubmit";
+  }
+  return "path";
+}
+
+struct Translator::State {
+  Topology topo;
+  TranslatorOptions opt;
+  std::map<std::uint32_t, TapPolicy> policies;
+  std::map<TapKey, Tap> taps;
+  std::map<std::string, SwitchState> switches;
+  std::map<StreamKey, Counted<std::uint16_t>> streams;  // value: mark
+  std::map<RouteKey, std::size_t> routes;
+  std::set<std::uint16_t> free_marks;
+  std::map<std::string, std::map<std::string, std::uint32_t>> next_hop_cache;
+  std::map<PortRef, PortRef> peers;
+
+  State(Topology t, TranslatorOptions o) : topo(std::move(t)), opt(o) {
+    if (opt.first_mark == 0 || opt.first_mark > opt.last_mark || opt.last_mark > 4094)
+      throw Error("mark range " + std::to_string(opt.first_mark) + "-" + std::to_string(opt.last_mark) +
+                  " is not a VLAN ID range within 1-4094");
+    for (unsigned m = opt.first_mark; m <= opt.last_mark; ++m) free_marks.insert(static_cast<std::uint16_t>(m));
+    for (const auto& l : topo.links()) {
+      peers.emplace(l.a, l.b);
+      peers.emplace(l.b, l.a);
+    }
+  }
+
+  // Port of `from` toward switch `to`; nullopt when unreachable. `from != to`.
+  std::optional<std::uint32_t> next_hop(const std::string& from, const std::string& to) {
+    auto cached = next_hop_cache.find(to);
+    if (cached == next_hop_cache.end()) cached = next_hop_cache.emplace(to, topo.next_hops(to)).first;
+    auto it = cached->second.find(from);
+    if (it == cached->second.end()) return std::nullopt;
+    return it->second;
+  }
+  // Port by which `from` sends toward host `to` (its own port when `to` is local).
+  std::optional<std::uint32_t> port_toward(const std::string& from, const Host& to) {
+    if (from == to.switch_name) return to.port;
+    return next_hop(from, to.switch_name);
+  }
+
+  // ---- validation -------------------------------------------------------------------
+
+  const Host* resolve(const TapPolicy& p, const char* field, const Endpoint& e) const {
+    if (e.any) throw PolicyError(p.id, field, "'*' is only allowed for the receiver");
+    const Host* by_mac = e.mac ? topo.find_host_by_mac(*e.mac) : nullptr;
+    const Host* by_ip = e.ip ? topo.find_host_by_ip(*e.ip) : nullptr;
+    if (!e.mac && !e.ip) throw PolicyError(p.id, field, "needs a MAC or an IP address");
+    if (e.mac && !by_mac) throw PolicyError(p.id, std::string(field) + ".mac", "no host with MAC " + e.mac->to_string());
+    if (e.ip && !by_ip) throw PolicyError(p.id, std::string(field) + ".ip", "no host with IP " + e.ip->to_string());
+    if (by_mac && by_ip && by_mac != by_ip)
+      throw PolicyError(p.id, std::string(field) + ".ip",
+                        e.ip->to_string() + " belongs to " + by_ip->name + ", not to " + host_text(*by_mac));
+    return by_mac ? by_mac : by_ip;
+  }
+
+  static void add_endpoint(Match& m, const Endpoint& e, bool source) {
+    if (e.mac) m.set(source ? Field::eth_src : Field::eth_dst, *e.mac);
+    if (!e.ip) return;
+    if (e.ip->is_v4()) {
+      if (auto t = m.exact_uint(Field::eth_type); t && *t != 0x0800) throw Error("IPv4 and IPv6 endpoints mixed");
+      m.set(Field::eth_type, 0x0800);
+      m.set(source ? Field::ipv4_src : Field::ipv4_dst, e.ip->v4());
+    } else {
+      if (auto t = m.exact_uint(Field::eth_type); t && *t != 0x86dd) throw Error("IPv4 and IPv6 endpoints mixed");
+      m.set(Field::eth_type, 0x86dd);
+      m.set(source ? Field::ipv6_src : Field::ipv6_dst, e.ip->v6());
+    }
+  }
+
+  Match tap_match(const TapPolicy& p, const Host& sender_host, bool reverse) const {
+    const Endpoint& from = reverse ? p.receiver : p.sender;
+    const Endpoint& to = reverse ? p.sender : p.receiver;
+    Match m;
+    m.set(Field::in_port, sender_host.port);
+    try {
+      add_endpoint(m, from, true);
+      if (!to.any) add_endpoint(m, to, false);
+    } catch (const Error&) {
+      throw PolicyError(p.id, "receiver.ip", "sender and receiver IP addresses are of different families");
+    }
+    const Match filter = reverse ? reversed(p.filter) : p.filter;
+    auto combined = m.intersect(filter);
+    if (!combined)
+      throw PolicyError(p.id, "filter",
+                        "\"" + p.filter.to_string() + "\" contradicts the endpoints (" + m.to_string() +
+                            "): no packet can match both");
+    return *combined;
+  }
+
+  std::vector<Tap> validate(const TapPolicy& p) {
+    if (p.id == 0 || p.id > 0x7fffffff) throw PolicyError(p.id, "id", "must be between 1 and 2147483647");
+    if (policies.contains(p.id)) throw PolicyError(p.id, "id", "duplicate policy id");
+    try {
+      p.filter.check_prerequisites();
+    } catch (const Error& e) {
+      throw PolicyError(p.id, "filter", e.what());
+    }
+    const Host* sender = resolve(p, "sender", p.sender);
+    const Host* receiver = p.receiver.any ? nullptr : resolve(p, "receiver", p.receiver);
+    if (receiver == sender) throw PolicyError(p.id, "receiver", "is the sender " + host_text(*sender));
+    const Host* monitor = nullptr;
+    if (p.delivery == Delivery::rewrite) {
+      monitor = resolve(p, "monitor", p.monitor);
+      if (monitor == sender) throw PolicyError(p.id, "monitor", "is the sender " + host_text(*sender));
+      if (monitor == receiver) throw PolicyError(p.id, "monitor", "is the receiver " + host_text(*receiver));
+    } else if (!p.tunnel) {
+      throw PolicyError(p.id, "tunnel", "delivery \"tunnel\" needs a tunnel target (remote_ip, key)");
+    }
+    if (p.truncate && *p.truncate < 14) throw PolicyError(p.id, "truncate", "must be at least 14 bytes (an Ethernet header)");
+    if (p.rate_limit && p.rate_limit->rate == 0) throw PolicyError(p.id, "rate_limit", "rate must be positive");
+    if (p.direction == Direction::both && !receiver)
+      throw PolicyError(p.id, "direction", "\"both\" needs a concrete receiver, not '*'");
+    if (!receiver && opt.forwarding == Forwarding::path)
+      throw PolicyError(p.id, "receiver",
+                        "'*' cannot be forwarded along a path: use forwarding \"normal\" or \"resubmit\"");
+
+    std::vector<Tap> out;
+    for (bool reverse : {false, true}) {
+      if (reverse && p.direction != Direction::both) break;
+      Tap t;
+      t.key = tap_key(p.id, reverse);
+      t.sender = reverse ? receiver : sender;
+      t.receiver = reverse ? sender : receiver;
+      t.monitor = monitor;
+      t.match = tap_match(p, *t.sender, reverse);
+      const std::string& sw = t.sender->switch_name;
+      if (t.receiver && opt.forwarding == Forwarding::path && !port_toward(sw, *t.receiver))
+        throw PolicyError(p.id, reverse ? "sender" : "receiver",
+                          host_text(*t.receiver) + " on " + t.receiver->switch_name + " is not reachable from " + sw);
+      if (monitor && !port_toward(sw, *monitor))
+        throw PolicyError(p.id, "monitor",
+                          host_text(*monitor) + " on " + monitor->switch_name + " is not reachable from " + sw);
+      if (p.delivery == Delivery::tunnel && !topo.find_switch(sw)->tunnel_port)
+        throw PolicyError(p.id, "delivery", "switch " + sw + " has no tunnel_port for tunnel delivery");
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  // ---- closure ----------------------------------------------------------------------
+
+  // Adds tap `t` to the closure of `part`; returns the elements whose taps or depth
+  // changed (new ones included). Throws LimitError past the bound, changing nothing.
+  std::vector<const Match*> insert_closure(Partition& part, const Tap& t, const std::string& sw) {
+    const Match& m = t.match;
+    std::vector<const Match*> overlapping;
+    part.for_each_candidate(m, [&](const Match* c) {
+      if (c->overlaps(m)) overlapping.push_back(c);
+    });
+    std::vector<Match> fresh;
+    std::unordered_set<Match> fresh_set;
+    auto consider = [&](Match x) {
+      if (!part.elements.contains(x) && fresh_set.insert(x).second) fresh.push_back(std::move(x));
+    };
+    consider(m);
+    for (const Match* c : overlapping) consider(*c->intersect(m));
+    if (part.elements.size() + fresh.size() > opt.max_composed)
+      throw LimitError("filter", "composing with the overlapping policies on " + sw + " port " +
+                                     std::to_string(m.exact_uint(Field::in_port).value_or(0)) + " needs " +
+                                     std::to_string(part.elements.size() + fresh.size()) +
+                                     " rules, more than the bound of " + std::to_string(opt.max_composed));
+
+    part.taps.insert(std::upper_bound(part.taps.begin(), part.taps.end(), t.key), t.key);
+    std::vector<TapKey> related{t.key};
+    for (const Match* c : overlapping) {
+      const auto& ct = part.elements.at(*c).taps;
+      related.insert(related.end(), ct.begin(), ct.end());
+    }
+    std::sort(related.begin(), related.end());
+    related.erase(std::unique(related.begin(), related.end()), related.end());
+
+    std::vector<const Match*> affected = overlapping;
+    std::map<const Match*, std::pair<std::vector<TapKey>, unsigned>> before;
+    for (const Match* c : overlapping) {
+      Element& e = part.elements.at(*c);
+      before.emplace(c, std::pair{e.taps, e.depth});
+      if (c->is_subset_of(m)) e.taps.insert(std::upper_bound(e.taps.begin(), e.taps.end(), t.key), t.key);
+    }
+    for (Match& x : fresh) {
+      std::vector<TapKey> taps_of_x;
+      for (TapKey k : related)
+        if (x.is_subset_of(taps.at(k).match)) taps_of_x.push_back(k);
+      auto [it, inserted] = part.elements.try_emplace(std::move(x));
+      it->second.taps = std::move(taps_of_x);
+      part.bucket_of(it->first).push_back(&it->first);
+      affected.push_back(&it->first);
+    }
+    if (part.elements.contains(m) && !std::count(affected.begin(), affected.end(), &part.elements.find(m)->first))
+      affected.push_back(&part.elements.find(m)->first);
+
+    // Depth: every strict superset of an affected element is affected too, so the
+    // recursion stays inside `affected`.
+    std::map<const Match*, std::vector<const Match*>> supersets;
+    for (const Match* a : affected)
+      for (const Match* b : affected)
+        if (a != b && a->is_subset_of(*b)) supersets[a].push_back(b);
+    std::map<const Match*, unsigned> depth;
+    std::function<unsigned(const Match*)> depth_of = [&](const Match* a) -> unsigned {
+      if (auto it = depth.find(a); it != depth.end()) return it->second;
+      unsigned d = 0;
+      for (const Match* b : supersets[a]) d = std::max(d, depth_of(b) + 1);
+      return depth[a] = d;
+    };
+    std::vector<const Match*> changed;
+    for (const Match* a : affected) {
+      Element& e = part.elements.at(*a);
+      e.depth = depth_of(a);
+      auto it = before.find(a);
+      if (it == before.end() || it->second.first != e.taps || it->second.second != e.depth || !e.out)
+        changed.push_back(a);
+    }
+    return changed;
+  }
+
+  // ---- resources --------------------------------------------------------------------
+
+  std::uint16_t acquire_route(const RouteKey& rk, const Host& monitor) {
+    auto stream = streams.find(rk.stream);
+    if (stream == streams.end()) {
+      if (free_marks.empty())
+        throw LimitError("monitor", "no free copy mark: all VLAN IDs " + std::to_string(opt.first_mark) + "-" +
+                                        std::to_string(opt.last_mark) + " are in use");
+      stream = streams.emplace(rk.stream, Counted<std::uint16_t>{*free_marks.begin(), 0}).first;
+      free_marks.erase(free_marks.begin());
+    }
+    const std::uint16_t mark = stream->second.value;
+    if (routes[rk]++ == 0) {
+      ++stream->second.refs;
+      for (const Hop& hop : hops_to(rk.from_switch, monitor)) add_path_rule(hop, mark, monitor, rk.stream);
+    }
+    return mark;
+  }
+
+  void release_route(const RouteKey& rk) {
+    auto r = routes.find(rk);
+    if (--r->second != 0) return;
+    routes.erase(r);
+    auto stream = streams.find(rk.stream);
+    const std::uint16_t mark = stream->second.value;
+    for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.monitor))) {
+      auto& rules = switches[hop.switch_name].path_rules;
+      auto it = rules.find({hop.in_port, mark});
+      if (--it->second.refs == 0) rules.erase(it);
+    }
+    if (--stream->second.refs == 0) {
+      free_marks.insert(mark);
+      streams.erase(stream);
+    }
+  }
+
+  // Hops after the sender's switch on the way to `monitor`.
+  std::vector<Hop> hops_to(const std::string& from, const Host& monitor) {
+    std::vector<Hop> hops;
+    std::string here = from;
+    while (here != monitor.switch_name) {
+      const std::uint32_t out = *next_hop(here, monitor.switch_name);
+      const PortRef& arrival = peers.at(PortRef{here, out});
+      here = arrival.switch_name;
+      const std::uint32_t next_out =
+          here == monitor.switch_name ? monitor.port : *next_hop(here, monitor.switch_name);
+      hops.push_back(Hop{here, arrival.port, next_out});
+    }
+    return hops;
+  }
+
+  void add_path_rule(const Hop& hop, std::uint16_t mark, const Host& monitor, const StreamKey& stream) {
+    auto& rules = switches[hop.switch_name].path_rules;
+    auto [it, inserted] = rules.try_emplace({hop.in_port, mark});
+    ++it->second.refs;
+    if (!inserted) return;
+    const bool recovery = hop.switch_name == monitor.switch_name;
+    FlowRule& r = it->second.value;
+    r.table = opt.table;
+    r.priority = opt.priority;
+    r.cookie = make_cookie(recovery ? RuleKind::recovery : RuleKind::transit, mark);
+    r.match.set(Field::in_port, hop.in_port);
+    r.match.set(Field::vlan_vid, 0x1000U | mark);
+    if (recovery) {
+      r.actions.push_back(PopVlanAction{});
+      if (stream.restore) r.actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(*stream.restore)});
+    }
+    r.actions.push_back(OutputAction{hop.out_port, std::nullopt});
+  }
+
+  void acquire_meter(const std::string& sw, const TapPolicy& p) {
+    auto [it, inserted] = switches[sw].meters.try_emplace(p.id);
+    ++it->second.refs;
+    if (inserted) {
+      const RateLimit& rl = *p.rate_limit;
+      it->second.value = MeterEntry{p.id, rl.unit == RateLimit::Unit::kbps ? MeterEntry::Unit::kbps : MeterEntry::Unit::pktps,
+                                    rl.rate, rl.burst};
+    }
+  }
+
+  void release(const std::string& sw, const ElementOutput& out, bool keep_group) {
+    for (const RouteKey& rk : out.routes) release_route(rk);
+    auto& st = switches[sw];
+    for (std::uint32_t id : out.meters) {
+      auto it = st.meters.find(id);
+      if (--it->second.refs == 0) st.meters.erase(it);
+    }
+    if (!keep_group) st.group_ids.erase(out.group.group_id);
+  }
+
+  // ---- rule building ----------------------------------------------------------------
+
+  static std::uint32_t allocate_group(SwitchState& st, const std::vector<TapKey>& members) {
+    if (members.size() == 1 && (members[0] & 1U) == 0) return tap_policy(members[0]);  // the paper's key
+    constexpr std::uint32_t base = 0x80000000U, span = 0xffffff00U - base;
+    std::uint32_t id = base + fnv1a(members) % span;
+    while (st.group_ids.contains(id)) id = base + (id - base + 1) % span;
+    return id;
+  }
+
+  // Builds (and acquires what it needs for) the rule and group of one element.
+  ElementOutput make_output(const std::string& sw, const Match& m, const Element& e,
+                            std::optional<std::uint32_t> keep_group) {
+    SwitchState& st = switches[sw];
+    if (opt.priority + e.depth > 0xffff)
+      throw LimitError("filter", "composed rules on " + sw + " nest " + std::to_string(e.depth) +
+                                     " deep, beyond the highest OpenFlow priority above " + std::to_string(opt.priority));
+    ElementOutput out;
+    try {
+      std::vector<const Tap*> members;
+      for (TapKey k : e.taps) members.push_back(&taps.at(k));
+
+      std::vector<Action> original;
+      switch (opt.forwarding) {
+        case Forwarding::path: {
+          const Tap* to = *std::find_if(members.begin(), members.end(), [](const Tap* t) { return t->receiver; });
+          original.push_back(OutputAction{*port_toward(sw, *to->receiver), std::nullopt});
+          break;
+        }
+        case Forwarding::normal: original.push_back(OutputAction{port_normal, std::nullopt}); break;
+        case Forwarding::resubmit: original.push_back(ResubmitAction{opt.resubmit_table}); break;
+      }
+      out.group.type = GroupType::all;
+      out.group.buckets.push_back(Bucket{0, std::move(original)});
+
+      // One bucket per distinct copy destination, in the order of their names.
+      std::map<std::string, std::vector<const Tap*>> targets;
+      for (const Tap* t : members) {
+        const TapPolicy& p = *t->policy;
+        targets[t->monitor ? "monitor " + t->monitor->name
+                           : "tunnel " + p.tunnel->remote_ip.to_string() + " " + std::to_string(p.tunnel->key)]
+            .push_back(t);
+      }
+      std::uint32_t bucket_id = 1;
+      for (const auto& [name, contributors] : targets) {
+        std::vector<Action> actions;
+        // Truncate only if every policy wanting this copy truncates; keep the longest.
+        std::optional<std::uint16_t> max_len;
+        if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->truncate; }))
+          for (const Tap* t : contributors) max_len = std::max(max_len.value_or(0), *t->policy->truncate);
+        // Meter only if every policy wanting this copy is limited; use the loosest limit.
+        if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->rate_limit; })) {
+          const TapPolicy* loosest = contributors.front()->policy;
+          for (const Tap* t : contributors)
+            if (t->policy->rate_limit->rate > loosest->rate_limit->rate) loosest = t->policy;
+          acquire_meter(sw, *loosest);
+          out.meters.push_back(loosest->id);
+          actions.push_back(MeterAction{loosest->id});
+        }
+        const Tap& first = *contributors.front();
+        if (!first.monitor) {
+          const TunnelTarget& tt = *first.policy->tunnel;
+          actions.push_back(SetFieldAction{Field::tun_dst, uint_bytes(Field::tun_dst, tt.remote_ip.value())});
+          actions.push_back(SetFieldAction{Field::tun_id, uint_bytes(Field::tun_id, tt.key)});
+          actions.push_back(OutputAction{*topo.find_switch(sw)->tunnel_port, max_len});
+        } else if (first.monitor->switch_name == sw) {
+          actions.push_back(OutputAction{first.monitor->port, max_len});
+        } else {
+          const Host& mon = *first.monitor;
+          RouteKey rk{sw, StreamKey{mon.name, m.exact_mac(Field::eth_dst)}};
+          const std::uint16_t mark = acquire_route(rk, mon);
+          out.routes.push_back(rk);
+          if (rk.stream.restore) actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(mon.mac)});
+          actions.push_back(PushVlanAction{0x8100});
+          actions.push_back(SetFieldAction{Field::vlan_vid, uint_bytes(Field::vlan_vid, 0x1000U | mark)});
+          actions.push_back(OutputAction{*next_hop(sw, mon.switch_name), max_len});
+        }
+        out.group.buckets.push_back(Bucket{bucket_id++, std::move(actions)});
+      }
+      out.group.group_id = keep_group ? *keep_group : allocate_group(st, e.taps);
+      st.group_ids.insert(out.group.group_id);
+
+      out.flow.table = opt.table;
+      out.flow.priority = static_cast<std::uint16_t>(opt.priority + e.depth);
+      out.flow.cookie = e.taps.size() == 1 ? make_cookie(RuleKind::tap, tap_policy(e.taps[0]))
+                                           : make_cookie(RuleKind::composed, fnv1a(e.taps));
+      out.flow.match = m;
+      out.flow.actions.push_back(GroupAction{out.group.group_id});
+    } catch (...) {
+      release(sw, out, true);
+      throw;
+    }
+    return out;
+  }
+
+  // Gives every changed element rules matching its taps and depth: new state first, then
+  // the old released, so marks and paths shared with the old state stay where they are.
+  void sync(const std::string& sw, Partition& part, const std::vector<const Match*>& changed,
+            std::map<const Match*, std::vector<TapKey>>* group_taps = nullptr) {
+    for (const Match* m : changed) {
+      Element& e = part.elements.at(*m);
+      std::optional<std::uint32_t> keep;
+      if (e.out && group_taps && (*group_taps)[m] == e.taps) keep = e.out->group.group_id;
+      ElementOutput fresh = make_output(sw, *m, e, keep);
+      if (e.out) release(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
+      e.out = std::move(fresh);
+    }
+  }
+
+  void insert_tap(const Tap& t) {
+    const std::string& sw = t.sender->switch_name;
+    Partition& part = switches[sw].partitions[t.sender->port];
+    std::map<const Match*, std::vector<TapKey>> old_taps;
+    for (const auto& [m, e] : part.elements) old_taps.emplace(&m, e.taps);
+    const auto changed = insert_closure(part, t, sw);
+    sync(sw, part, changed, &old_taps);
+  }
+
+  // Rebuilds the partition of `t` without it; elements that stay the same keep their rules.
+  void erase_tap(const Tap& t) {
+    const std::string& sw = t.sender->switch_name;
+    auto& parts = switches[sw].partitions;
+    auto found = parts.find(t.sender->port);
+    if (found == parts.end()) return;
+    Partition old = std::move(found->second);
+    Partition fresh;
+    for (TapKey k : old.taps)
+      if (k != t.key) insert_closure(fresh, taps.at(k), sw);
+    std::vector<const Match*> changed;
+    for (auto& [m, e] : fresh.elements) {
+      auto it = old.elements.find(m);
+      if (it != old.elements.end() && it->second.taps == e.taps && it->second.depth == e.depth && it->second.out) {
+        e.out = std::move(it->second.out);
+        it->second.out.reset();
+      } else {
+        changed.push_back(&m);
+      }
+    }
+    found->second = std::move(fresh);
+    sync(sw, found->second, changed);
+    for (auto& [m, e] : old.elements)
+      if (e.out) release(sw, *e.out, false);
+    // Group ids kept by moved outputs were erased by releases above only if they were
+    // not moved; restore any id still in use.
+    for (auto& [m, e] : found->second.elements) switches[sw].group_ids.insert(e.out->group.group_id);
+    if (found->second.taps.empty()) parts.erase(found);
+  }
+};
+
+Translator::Translator(Topology topology, TranslatorOptions options)
+    : state_(std::make_unique<State>(std::move(topology), options)) {}
+Translator::~Translator() = default;
+Translator::Translator(Translator&&) noexcept = default;
+Translator& Translator::operator=(Translator&&) noexcept = default;
+
+std::uint32_t Translator::add(TapPolicy policy) {
+  State& s = *state_;
+  if (policy.id == 0) policy.id = s.policies.empty() ? 1 : s.policies.rbegin()->first + 1;
+  std::vector<Tap> new_taps = s.validate(policy);
+  const std::uint32_t id = policy.id;
+  const TapPolicy& stored = s.policies.emplace(id, std::move(policy)).first->second;
+  std::vector<const Tap*> inserted;
+  try {
+    for (Tap& t : new_taps) {
+      t.policy = &stored;
+      const Tap& placed = s.taps.emplace(t.key, std::move(t)).first->second;
+      inserted.push_back(&placed);
+      s.insert_tap(placed);
+    }
+  } catch (const LimitError& e) {
+    for (auto it = inserted.rbegin(); it != inserted.rend(); ++it) {
+      const Tap& t = **it;
+      s.erase_tap(t);
+      s.taps.erase(t.key);
+    }
+    s.policies.erase(id);
+    throw PolicyError(id, e.field, e.what());
+  }
+  return id;
+}
+
+void Translator::remove(std::uint32_t id) {
+  State& s = *state_;
+  if (!s.policies.contains(id)) throw Error("policy " + std::to_string(id) + ": no such policy");
+  for (bool reverse : {true, false}) {
+    auto it = s.taps.find(tap_key(id, reverse));
+    if (it == s.taps.end()) continue;
+    s.erase_tap(it->second);
+    s.taps.erase(it);
+  }
+  s.policies.erase(id);
+}
+
+const TapPolicy* Translator::find(std::uint32_t id) const noexcept {
+  auto it = state_->policies.find(id);
+  return it == state_->policies.end() ? nullptr : &it->second;
+}
+
+std::vector<const TapPolicy*> Translator::policies() const {
+  std::vector<const TapPolicy*> out;
+  for (const auto& [id, p] : state_->policies) out.push_back(&p);
+  return out;
+}
+
+const Topology& Translator::topology() const noexcept { return state_->topo; }
+const TranslatorOptions& Translator::options() const noexcept { return state_->opt; }
+
+Match Translator::tap_match(const TapPolicy& policy, bool reverse) const {
+  const Host* sender = state_->resolve(policy, reverse ? "receiver" : "sender", reverse ? policy.receiver : policy.sender);
+  return state_->tap_match(policy, *sender, reverse);
+}
+
+SwitchPlan Translator::plan(const std::string& switch_name) const {
+  SwitchPlan out;
+  auto found = state_->switches.find(switch_name);
+  if (found == state_->switches.end()) return out;
+  const SwitchState& st = found->second;
+  for (const auto& [id, m] : st.meters) out.meters.push_back(m.value);
+  for (const auto& [port, part] : st.partitions)
+    for (const auto& [m, e] : part.elements) {
+      out.groups.push_back(e.out->group);
+      out.flows.push_back(e.out->flow);
+    }
+  for (const auto& [key, r] : st.path_rules) out.flows.push_back(r.value);
+  std::sort(out.groups.begin(), out.groups.end());
+  std::sort(out.flows.begin(), out.flows.end());
+  return out;
+}
+
+Plan Translator::plan() const {
+  Plan out;
+  for (const auto& [name, st] : state_->switches) {
+    SwitchPlan sp = plan(name);
+    if (!sp.empty()) out.switches.emplace(name, std::move(sp));
+  }
+  return out;
+}
+
+Plan translate(const Topology& topology, std::span<const TapPolicy> policies, const TranslatorOptions& options) {
+  Translator t(topology, options);
+  for (const auto& p : policies) t.add(p);
+  return t.plan();
+}
+
+}  // namespace vtap
