@@ -39,6 +39,7 @@ std::string field_value_to_string(Field f, const FieldBytes& b) {
       return Ipv6Address(a).to_string();
     }
     case FieldFormat::decimal:
+    case FieldFormat::vlan:  // OVS prints set_field:7096->vlan_vid, present bit included
       return std::to_string(to_uint(f, b));
     default:
       return hex(to_uint(f, b));

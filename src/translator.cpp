@@ -234,7 +234,7 @@ struct Translator::State {
     const Host* receiver = p.receiver.any ? nullptr : resolve(p, "receiver", p.receiver);
     if (receiver == sender) throw PolicyError(p.id, "receiver", "is the sender " + host_text(*sender));
     const Host* monitor = nullptr;
-    if (p.delivery == Delivery::rewrite) {
+    if (p.delivery == Delivery::marked) {
       monitor = resolve(p, "monitor", p.monitor);
       if (monitor == sender) throw PolicyError(p.id, "monitor", "is the sender " + host_text(*sender));
       if (monitor == receiver) throw PolicyError(p.id, "monitor", "is the receiver " + host_text(*receiver));
@@ -274,14 +274,36 @@ struct Translator::State {
 
   // ---- closure ----------------------------------------------------------------------
 
+  [[noreturn]] void throw_bound(const Partition& part, const Match& m, const std::string& sw, std::size_t more) const {
+    throw LimitError("filter", "composing with the overlapping policies on " + sw + " port " +
+                                   std::to_string(m.exact_uint(Field::in_port).value_or(0)) + " needs " +
+                                   std::to_string(part.elements.size() + more) + " rules, more than the bound of " +
+                                   std::to_string(opt.max_composed));
+  }
+
+  // An element whose rules must be rebuilt; `same_taps` when only its depth changed, so
+  // it keeps its group id.
+  struct Changed {
+    const Match* match;
+    bool same_taps;
+  };
+
   // Adds tap `t` to the closure of `part`; returns the elements whose taps or depth
   // changed (new ones included). Throws LimitError past the bound, changing nothing.
-  std::vector<const Match*> insert_closure(Partition& part, const Tap& t, const std::string& sw) {
+  std::vector<Changed> insert_closure(Partition& part, const Tap& t, const std::string& sw) {
     const Match& m = t.match;
     std::vector<const Match*> overlapping;
     part.for_each_candidate(m, [&](const Match* c) {
       if (c->overlaps(m)) overlapping.push_back(c);
     });
+    if (overlapping.empty()) {  // The common case: a policy disjoint from all others here.
+      if (part.elements.size() + 1 > opt.max_composed) throw_bound(part, m, sw, 1);
+      part.taps.insert(std::upper_bound(part.taps.begin(), part.taps.end(), t.key), t.key);
+      auto [it, inserted] = part.elements.try_emplace(m);
+      it->second.taps = {t.key};
+      part.bucket_of(it->first).push_back(&it->first);
+      return {Changed{&it->first, false}};
+    }
     std::vector<Match> fresh;
     std::unordered_set<Match> fresh_set;
     auto consider = [&](Match x) {
@@ -289,11 +311,7 @@ struct Translator::State {
     };
     consider(m);
     for (const Match* c : overlapping) consider(*c->intersect(m));
-    if (part.elements.size() + fresh.size() > opt.max_composed)
-      throw LimitError("filter", "composing with the overlapping policies on " + sw + " port " +
-                                     std::to_string(m.exact_uint(Field::in_port).value_or(0)) + " needs " +
-                                     std::to_string(part.elements.size() + fresh.size()) +
-                                     " rules, more than the bound of " + std::to_string(opt.max_composed));
+    if (part.elements.size() + fresh.size() > opt.max_composed) throw_bound(part, m, sw, fresh.size());
 
     part.taps.insert(std::upper_bound(part.taps.begin(), part.taps.end(), t.key), t.key);
     std::vector<TapKey> related{t.key};
@@ -336,13 +354,13 @@ struct Translator::State {
       for (const Match* b : supersets[a]) d = std::max(d, depth_of(b) + 1);
       return depth[a] = d;
     };
-    std::vector<const Match*> changed;
+    std::vector<Changed> changed;
     for (const Match* a : affected) {
       Element& e = part.elements.at(*a);
       e.depth = depth_of(a);
       auto it = before.find(a);
-      if (it == before.end() || it->second.first != e.taps || it->second.second != e.depth || !e.out)
-        changed.push_back(a);
+      const bool same_taps = it != before.end() && it->second.first == e.taps;
+      if (!same_taps || it->second.second != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
     }
     return changed;
   }
@@ -506,7 +524,8 @@ struct Translator::State {
           actions.push_back(OutputAction{first.monitor->port, max_len});
         } else {
           const Host& mon = *first.monitor;
-          RouteKey rk{sw, StreamKey{mon.name, m.exact_mac(Field::eth_dst)}};
+          RouteKey rk{sw, StreamKey{mon.name, std::nullopt}};
+          if (opt.rewrite_destination) rk.stream.restore = m.exact_mac(Field::eth_dst);
           const std::uint16_t mark = acquire_route(rk, mon);
           out.routes.push_back(rk);
           if (rk.stream.restore) actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(mon.mac)});
@@ -534,12 +553,11 @@ struct Translator::State {
 
   // Gives every changed element rules matching its taps and depth: new state first, then
   // the old released, so marks and paths shared with the old state stay where they are.
-  void sync(const std::string& sw, Partition& part, const std::vector<const Match*>& changed,
-            std::map<const Match*, std::vector<TapKey>>* group_taps = nullptr) {
-    for (const Match* m : changed) {
+  void sync(const std::string& sw, Partition& part, const std::vector<Changed>& changed) {
+    for (const auto& [m, same_taps] : changed) {
       Element& e = part.elements.at(*m);
       std::optional<std::uint32_t> keep;
-      if (e.out && group_taps && (*group_taps)[m] == e.taps) keep = e.out->group.group_id;
+      if (e.out && same_taps) keep = e.out->group.group_id;
       ElementOutput fresh = make_output(sw, *m, e, keep);
       if (e.out) release(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
       e.out = std::move(fresh);
@@ -549,10 +567,7 @@ struct Translator::State {
   void insert_tap(const Tap& t) {
     const std::string& sw = t.sender->switch_name;
     Partition& part = switches[sw].partitions[t.sender->port];
-    std::map<const Match*, std::vector<TapKey>> old_taps;
-    for (const auto& [m, e] : part.elements) old_taps.emplace(&m, e.taps);
-    const auto changed = insert_closure(part, t, sw);
-    sync(sw, part, changed, &old_taps);
+    sync(sw, part, insert_closure(part, t, sw));
   }
 
   // Rebuilds the partition of `t` without it; elements that stay the same keep their rules.
@@ -565,14 +580,14 @@ struct Translator::State {
     Partition fresh;
     for (TapKey k : old.taps)
       if (k != t.key) insert_closure(fresh, taps.at(k), sw);
-    std::vector<const Match*> changed;
+    std::vector<Changed> changed;
     for (auto& [m, e] : fresh.elements) {
       auto it = old.elements.find(m);
       if (it != old.elements.end() && it->second.taps == e.taps && it->second.depth == e.depth && it->second.out) {
         e.out = std::move(it->second.out);
         it->second.out.reset();
       } else {
-        changed.push_back(&m);
+        changed.push_back(Changed{&m, false});
       }
     }
     found->second = std::move(fresh);

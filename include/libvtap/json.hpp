@@ -6,7 +6,7 @@
 ///   "sender":{"mac":"fa:00:00:00:00:01","ip":"10.1.1.1"},"receiver":"*" | {...},
 ///   "monitor":{...},"filter":"tcp,tp_dst=80","direction":"forward"|"both",
 ///   "truncate":128,"rate_limit":{"pktps":1000,"burst":100} | {"kbps":10000},
-///   "delivery":"rewrite"|"tunnel","tunnel":{"remote_ip":"192.0.2.9","key":7}}]}`
+///   "delivery":"marked"|"tunnel","tunnel":{"remote_ip":"192.0.2.9","key":7}}]}`
 ///
 /// Topology file: `{"switches":[{"name":"s1","dpid":"0000000000000001","tunnel_port":9}],
 ///   "hosts":[{"name":"vm1","mac":"...","ip":"...","ipv6":"...","switch":"s1","port":1,

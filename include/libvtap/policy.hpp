@@ -32,7 +32,7 @@ enum class Direction : std::uint8_t {
 
 /// How copies travel to the monitor.
 enum class Delivery : std::uint8_t {
-  rewrite,  ///< Marked copies along the topology path, recovered at the monitor's edge.
+  marked,   ///< Marked copies along the topology path, recovered at the monitor's edge.
   tunnel,   ///< Encapsulated to a remote collector through the switch's tunnel port.
 };
 
@@ -65,7 +65,7 @@ struct TapPolicy {
   Direction direction = Direction::forward;
   std::optional<std::uint16_t> truncate;  ///< Copies cut to this many bytes (>= 14).
   std::optional<RateLimit> rate_limit;
-  Delivery delivery = Delivery::rewrite;
+  Delivery delivery = Delivery::marked;
   std::optional<TunnelTarget> tunnel;     ///< Required with Delivery::tunnel.
 
   auto operator<=>(const TapPolicy&) const = default;

@@ -5,11 +5,14 @@
 /// For every policy the sender's edge switch gets a rewriting rule: a flow matching the
 /// sender's port, the identifier fields and the filter, into a group of type ALL whose
 /// bucket 0 forwards the original and whose other buckets send one copy per monitor.
-/// Copies to a monitor on another switch carry a mark (an outer VLAN tag from a reserved
-/// range) and, when the original destination MAC is pinned by the match, the monitor's MAC
-/// as destination (the paper's rewrite); transit switches forward marked copies by explicit
-/// rules, and the monitor's edge switch runs the recovery rule: pop the mark, restore the
-/// destination, output to the monitor. A monitor on the sender's switch gets a plain output.
+/// Copies to a monitor on another switch are rewritten with a mark (an outer VLAN tag from a
+/// reserved range, one per monitor) that steers them: transit switches forward marked
+/// copies by explicit rules, and the monitor's edge switch runs the recovery rule: pop the
+/// mark and output to the monitor, which so sees exactly what the receiver sees. Genuine
+/// traffic never carries a reserved tag, so the recovery rule never touches it. With
+/// `rewrite_destination` the copy also gets the monitor's MAC as destination, as in the
+/// paper, and recovery restores the original; that costs a set_field per copy and one mark
+/// per (monitor, original destination). A monitor on the sender's switch gets a plain output.
 ///
 /// Overlapping policies are composed: the set of rewriting matches on one sender port is
 /// closed under intersection, each element gets a priority above every element containing
@@ -49,6 +52,7 @@ struct TranslatorOptions {
   std::uint16_t first_mark = 3000;    ///< First VLAN ID reserved for marking copies.
   std::uint16_t last_mark = 4094;     ///< Last reserved VLAN ID (inclusive).
   std::size_t max_composed = 4096;    ///< Bound on composed rules per sender port.
+  bool rewrite_destination = false;   ///< Paper mode: copies carry the monitor's MAC in transit.
 };
 
 /// Cookies: the top 16 bits say "libvtap", the next 8 the kind of rule, the low 32 bits the

@@ -80,7 +80,7 @@ TEST(Translator, PaperPolicy2AsksForMplsAndIpv4InOneMatchAndIsRefused) {
   EXPECT_TRUE(t.plan().switches.empty());
 }
 
-TEST(Translator, PaperPolicy3RemoteMonitorIsMarkedRewrittenAndRecovered) {
+TEST(Translator, PaperPolicy3RemoteMonitorGetsAMarkedCopyThatIsRecovered) {
   // vm2 sends to vm1 on s1; the monitor vm4 sits on s2.
   Translator t(line(2, {{1, 1}, {2, 1}, {4, 2}}));
   t.add(policy(3, 2, 1, 4, "tcp,dl_vlan=200,nw_ecn=3"));
@@ -88,12 +88,32 @@ TEST(Translator, PaperPolicy3RemoteMonitorIsMarkedRewrittenAndRecovered) {
   ASSERT_EQ(plan.switches.size(), 2U);
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
             std::vector<std::string>{"group_id=3,type=all,bucket=bucket_id:0,actions=output:1,"
-                                     "bucket=bucket_id:1,actions=set_field:fa:00:00:00:00:04->eth_dst,"
-                                     "push_vlan:0x8100,set_field:0x1bb8->vlan_vid,output:10"});
+                                     "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
-                                     "actions=pop_vlan,set_field:fa:00:00:00:00:01->eth_dst,output:4"});
+                                     "actions=pop_vlan,output:4"});
   EXPECT_TRUE(plan.switches.at("s2").groups.empty());
+  EXPECT_EQ(walk(t, "tcp,dl_src=fa:00:00:00:00:02,dl_dst=fa:00:00:00:00:01,nw_src=10.1.1.2,nw_dst=10.1.1.1,"
+                    "dl_vlan=200,nw_ecn=3,tp_dst=443"),
+            std::vector<std::string>{"vm4"});
+}
+
+TEST(Translator, PaperModeRewritesTheDestinationAndRecoveryRestoresIt) {
+  TranslatorOptions o;
+  o.rewrite_destination = true;
+  Translator t(line(2, {{1, 1}, {2, 1}, {4, 2}, {5, 1}}), o);
+  t.add(policy(3, 2, 1, 4, "tcp,dl_vlan=200,nw_ecn=3"));
+  t.add(policy(4, 2, 5, 4));
+  const Plan plan = t.plan();
+  EXPECT_EQ(texts(plan.switches.at("s1").groups).at(0),
+            "group_id=3,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions="
+            "set_field:fa:00:00:00:00:04->eth_dst,push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
+  // One mark per (monitor, original destination): two recovery rules.
+  EXPECT_EQ(texts(plan.switches.at("s2").flows),
+            (std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
+                                      "actions=pop_vlan,set_field:fa:00:00:00:00:01->eth_dst,output:4",
+                                      "table=0,priority=40000,cookie=0x7674040000000bb9,in_port=11,dl_vlan=3001,"
+                                      "actions=pop_vlan,set_field:fa:00:00:00:00:05->eth_dst,output:4"}));
   EXPECT_EQ(walk(t, "tcp,dl_src=fa:00:00:00:00:02,dl_dst=fa:00:00:00:00:01,nw_src=10.1.1.2,nw_dst=10.1.1.1,"
                     "dl_vlan=200,nw_ecn=3,tp_dst=443"),
             std::vector<std::string>{"vm4"});
@@ -123,7 +143,7 @@ TEST(Translator, AnyReceiverCopiesTravelUnrewrittenAndNeedNonPathForwarding) {
   const Plan plan = t.plan();
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
             std::vector<std::string>{"group_id=1,type=all,bucket=bucket_id:0,actions=output:NORMAL,"
-                                     "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:0x1bb8->vlan_vid,output:10"});
+                                     "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
                                      "actions=pop_vlan,output:3"});
@@ -358,6 +378,7 @@ TEST(TranslatorProperty, PlanWalkAgreesWithModel) {
   for (int round = 0; round < 40; ++round) {
     TranslatorOptions o;
     o.forwarding = round % 2 ? Forwarding::normal : Forwarding::path;
+    o.rewrite_destination = round % 4 >= 2;
     Translator t(line(3, {{1, 1}, {2, 2}, {3, 3}, {4, 1}, {5, 2}, {6, 3}}), o);
     std::uniform_int_distribution<int> vm(1, 6), pick(0, static_cast<int>(filters.size()) - 1);
     for (std::uint32_t id = 1; id <= 8; ++id) {

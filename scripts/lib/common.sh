@@ -1,0 +1,93 @@
+# Shared by scripts/test.sh and scripts/demo.sh: installing what is missing, idempotently,
+# and building. Source it from the repository root.
+#
+# Installing is idempotent: nothing is downloaded when everything is present, and the
+# system Open vSwitch service is never started or stopped.
+
+PYTHON="${PYTHON:-python3}"
+APT_PACKAGES=(build-essential cmake ninja-build g++ clang libgtest-dev libbenchmark-dev
+              nlohmann-json3-dev openvswitch-switch tcpdump iproute2 ethtool)
+PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
+
+step() { printf '\n=== %s\n' "$*"; }
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root to run: $*"
+        return 1
+    fi
+}
+
+install_apt_packages() {
+    local missing=() pkg
+    for pkg in "${APT_PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+            missing+=("$pkg")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        return 0
+    fi
+    log "installing apt packages: ${missing[*]}"
+    # Installing openvswitch-switch would start the system OVS service: a
+    # policy-rc.d answering 101 ("action forbidden") keeps invoke-rc.d and
+    # deb-systemd-invoke from starting anything.  Only a policy we created
+    # ourselves is removed again.
+    local policy=/usr/sbin/policy-rc.d created_policy=0
+    if [[ ! -e $policy ]]; then
+        as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+        created_policy=1
+    fi
+    local status=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || status=$?
+    if [[ $status -eq 0 ]]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+            --no-install-recommends "${missing[@]}" || status=$?
+    fi
+    if [[ $created_policy -eq 1 ]]; then
+        as_root rm -f "$policy"
+    fi
+    return $status
+}
+
+install_pip_modules() {
+    local missing=() mod
+    for mod in "${PIP_MODULES[@]}"; do
+        if ! "$PYTHON" -c "import $mod" >/dev/null 2>&1; then
+            missing+=("$mod")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        return 0
+    fi
+    log "installing Python modules: ${missing[*]}"
+    # Debian's own interpreter is "externally managed" (PEP 668); a pyenv or
+    # venv interpreter is not.  Try the polite way first.
+    "$PYTHON" -m pip install -q "${missing[@]}" \
+        || "$PYTHON" -m pip install -q --break-system-packages "${missing[@]}"
+}
+
+# build_project DIR: configures (once) and builds the project into DIR.
+build_project() {
+    local BUILD_DIR=$1
+    local cache="$BUILD_DIR/CMakeCache.txt"
+    if [[ -f $cache ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$cache"; then
+        log "$BUILD_DIR/ was configured with another generator; starting it afresh"
+        rm -rf "$BUILD_DIR"
+    fi
+    log "configuring ($BUILD_DIR/, RelWithDebInfo, warnings are errors)"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVTAP_WERROR=ON
+    log "building"
+    cmake --build "$BUILD_DIR"
+}
+
+# install_dependencies: every apt package and Python module the scripts need.
+install_dependencies() {
+    install_apt_packages
+    install_pip_modules
+}
