@@ -89,7 +89,7 @@ Explanation explain(const Translator& translator, const Match& packet_in) {
     }
   }
   for (auto& [target, ids] : targets) out.copies.push_back(CopyTarget{target, std::move(ids)});
-  out.delivered = simulate(topo, translator.plan(), *sender, out.packet);
+  out.delivered = simulate(topo, translator.plan(), *sender, out.packet, translator.options().table);
   return out;
 }
 

@@ -97,7 +97,7 @@ void to_json(json& j, const TapPolicy& p) {
   j = json{{"id", p.id}, {"sender", p.sender}, {"receiver", p.receiver}};
   if (!p.name.empty()) j["name"] = p.name;
   if (!p.tenant.empty()) j["tenant"] = p.tenant;
-  if (p.delivery == Delivery::rewrite) j["monitor"] = p.monitor;
+  if (p.monitor.any || p.monitor.mac || p.monitor.ip) j["monitor"] = p.monitor;
   if (!p.filter.empty()) j["filter"] = p.filter.to_string();
   if (p.direction != Direction::forward) j["direction"] = to_string(p.direction);
   if (p.truncate) j["truncate"] = *p.truncate;
@@ -105,7 +105,7 @@ void to_json(json& j, const TapPolicy& p) {
     j["rate_limit"] = {{p.rate_limit->unit == RateLimit::Unit::kbps ? "kbps" : "pktps", p.rate_limit->rate}};
     if (p.rate_limit->burst) j["rate_limit"]["burst"] = p.rate_limit->burst;
   }
-  if (p.delivery != Delivery::rewrite) j["delivery"] = to_string(p.delivery);
+  if (p.delivery != Delivery::marked) j["delivery"] = to_string(p.delivery);
   if (p.tunnel) j["tunnel"] = {{"remote_ip", p.tunnel->remote_ip.to_string()}, {"key", p.tunnel->key}};
 }
 
@@ -145,9 +145,9 @@ void from_json(const json& j, TapPolicy& p) {
   }
   if (j.contains("delivery")) {
     const auto d = get_string(j.at("delivery"), "delivery");
-    if (d == "rewrite") p.delivery = Delivery::rewrite;
+    if (d == "marked") p.delivery = Delivery::marked;
     else if (d == "tunnel") p.delivery = Delivery::tunnel;
-    else fail("delivery", "\"" + d + "\" is not \"rewrite\" or \"tunnel\"");
+    else fail("delivery", "\"" + d + "\" is not \"marked\" or \"tunnel\"");
   }
   if (j.contains("tunnel")) {
     const json& t = j.at("tunnel");
@@ -159,7 +159,7 @@ void from_json(const json& j, TapPolicy& p) {
     tt.key = get_number<std::uint64_t>(t.at("key"), "tunnel.key", 0xffffffffffffffffULL);
     p.tunnel = tt;
   }
-  if (p.delivery == Delivery::rewrite && !j.contains("monitor")) fail("monitor", "missing (identifier fields are mandatory)");
+  if (p.delivery == Delivery::marked && !j.contains("monitor")) fail("monitor", "missing (identifier fields are mandatory)");
 }
 
 std::vector<TapPolicy> policies_from_json(const json& j) {

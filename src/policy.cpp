@@ -11,6 +11,6 @@ std::string Endpoint::to_string() const {
 }
 
 std::string to_string(Direction d) { return d == Direction::both ? "both" : "forward"; }
-std::string to_string(Delivery d) { return d == Delivery::tunnel ? "tunnel" : "rewrite"; }
+std::string to_string(Delivery d) { return d == Delivery::tunnel ? "tunnel" : "marked"; }
 
 }  // namespace vtap

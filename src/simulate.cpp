@@ -10,6 +10,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::uint64_t uint_of(const Match::Entry& e) {
   std::uint64_t v = 0;
@@ -21,8 +23,8 @@ std::uint64_t uint_of(const Match::Entry& e) {
 // across links until they leave the network at a host or a tunnel.
 class Walker {
  public:
-  Walker(const Topology& topo, const Plan& plan, const Match& original)
-      : topo_(topo), plan_(plan), original_(without_in_port(original)) {
+  Walker(const Topology& topo, const Plan& plan, const Match& original, std::uint8_t table)
+      : topo_(topo), plan_(plan), original_(without_in_port(original)), table_(table) {
     for (const auto& l : topo.links()) {
       peers_.emplace(l.a, l.b);
       peers_.emplace(l.b, l.a);
@@ -30,7 +32,7 @@ class Walker {
   }
 
   std::vector<std::string> copies_from(const Host& sender, const Match& packet) {
-    const FlowRule* rule = lookup(sender.switch_name, packet);
+    const FlowRule* rule = lookup(sender.switch_name, packet, table_);
     if (!rule) return {};
     Packet p{packet, {}};
     for (const Action& a : rule->actions) {
@@ -39,7 +41,7 @@ class Walker {
         const GroupEntry* group = find_group(sender.switch_name, g->group_id);
         if (!group) return {"LOST: group " + std::to_string(g->group_id) + " missing on " + sender.switch_name};
         for (const Bucket& b : group->buckets)
-          if (b.bucket_id != 0) run(sender.switch_name, p, b.actions, 0);
+          if (b.bucket_id != 0) run(sender.switch_name, p, as_action_set(b.actions), 0);
       }
     }
     return std::move(out_);
@@ -53,13 +55,34 @@ class Walker {
 
   static Match without_in_port(Match m) { return m.erase(Field::in_port), m; }
 
-  const FlowRule* lookup(const std::string& sw, const Match& packet) const {
+  const FlowRule* lookup(const std::string& sw, const Match& packet, std::uint8_t table) const {
     auto it = plan_.switches.find(sw);
     if (it == plan_.switches.end()) return nullptr;
     const FlowRule* best = nullptr;
     for (const FlowRule& r : it->second.flows)
-      if (packet.is_subset_of(r.match) && (!best || r.priority > best->priority)) best = &r;
+      if (r.table == table && packet.is_subset_of(r.match) && (!best || r.priority > best->priority)) best = &r;
     return best;
+  }
+
+  // What Open vSwitch executes of a group bucket: an OpenFlow action set, so pops, then
+  // pushes, then set_fields, then only the last output, group or resubmit. Meters are
+  // ignored there, and a truncating output loses the copy.
+  std::vector<Action> as_action_set(const std::vector<Action>& bucket) {
+    std::vector<Action> pops, pushes, sets, terminal;
+    for (const Action& a : bucket) {
+      if (std::holds_alternative<PopVlanAction>(a)) pops.push_back(a);
+      else if (std::holds_alternative<PushVlanAction>(a)) pushes.push_back(a);
+      else if (std::holds_alternative<SetFieldAction>(a)) sets.push_back(a);
+      else if (!std::holds_alternative<MeterAction>(a)) terminal = {a};
+    }
+    if (!terminal.empty())
+      if (const auto* o = std::get_if<OutputAction>(&terminal[0]); o && o->max_len) {
+        out_.push_back("LOST: OVS drops a truncating output inside a group bucket");
+        terminal.clear();
+      }
+    std::vector<Action> set;
+    for (auto* part : {&pops, &pushes, &sets, &terminal}) set.insert(set.end(), part->begin(), part->end());
+    return set;
   }
 
   const GroupEntry* find_group(const std::string& sw, std::uint32_t id) const {
@@ -86,7 +109,7 @@ class Walker {
                      [&](const OutputAction& a) { output(sw, p, a.port, hops); },
                      [&](const GroupAction& a) {
                        if (const GroupEntry* g = find_group(sw, a.group_id))
-                         for (const Bucket& b : g->buckets) run(sw, p, b.actions, hops);
+                         for (const Bucket& b : g->buckets) run(sw, p, as_action_set(b.actions), hops);
                      },
                      [&](const SetFieldAction& a) {
                        FieldBytes full{};
@@ -109,7 +132,10 @@ class Walker {
                        if (below) p.fields.set(below->field, below->value, below->mask);
                      },
                      [&](const MeterAction&) {},
-                     [&](const ResubmitAction&) { out_.push_back("LOST: copy resubmitted on " + sw); },
+                     [&](const ResubmitAction& a) {
+                       if (const FlowRule* r = lookup(sw, p.fields, a.table)) run(sw, p, r->actions, hops + 1);
+                       else out_.push_back("LOST: no rule for the copy in table " + std::to_string(a.table) + " of " + sw);
+                     },
                  },
                  action);
     }
@@ -135,7 +161,7 @@ class Walker {
     }
     Packet next = p;
     next.fields.set(Field::in_port, peer->second.port);
-    const FlowRule* rule = lookup(peer->second.switch_name, next.fields);
+    const FlowRule* rule = lookup(peer->second.switch_name, next.fields, table_);
     if (!rule) {
       out_.push_back("LOST: no rule for the copy on " + peer->second.switch_name);
       return;
@@ -146,16 +172,18 @@ class Walker {
   const Topology& topo_;
   const Plan& plan_;
   Match original_;
+  std::uint8_t table_;
   std::map<PortRef, PortRef> peers_;
   std::vector<std::string> out_;
 };
 
 }  // namespace
 
-std::vector<std::string> simulate(const Topology& topology, const Plan& plan, const Host& sender, const Match& packet) {
+std::vector<std::string> simulate(const Topology& topology, const Plan& plan, const Host& sender, const Match& packet,
+                                  std::uint8_t table) {
   Match placed = packet;
   if (!placed.has(Field::in_port)) placed.set(Field::in_port, sender.port);
-  return Walker(topology, plan, placed).copies_from(sender, placed);
+  return Walker(topology, plan, placed, table).copies_from(sender, placed);
 }
 
 }  // namespace vtap

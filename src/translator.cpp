@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,10 +28,13 @@ struct Tap {
   Match match;
 };
 
-// Copies to one monitor that need the same recovery share a mark.
+// Copies that need the same handling after the group share a mark: same destination,
+// same restored eth_dst, same truncation, same meter.
 struct StreamKey {
-  std::string monitor;
-  std::optional<MacAddress> restore;  // original eth_dst, when the copy's was rewritten
+  std::string target;                   // monitor host name, or "tunnel IP KEY"
+  std::optional<MacAddress> restore;    // original eth_dst, when the copy's was rewritten
+  std::optional<std::uint16_t> max_len; // truncation, applied where the copy leaves
+  std::optional<std::uint32_t> meter;   // applied in the copy table of the sender's switch
   auto operator<=>(const StreamKey&) const = default;
 };
 // A stream as sent from one switch: owns the transit and recovery rules of its path.
@@ -44,7 +48,8 @@ struct RouteKey {
 struct ElementOutput {
   FlowRule flow;
   GroupEntry group;
-  std::vector<RouteKey> routes;
+  std::vector<RouteKey> routes;        // marked copies to remote monitors
+  std::vector<StreamKey> copy_rules;   // copies finished in the copy table
   std::vector<std::uint32_t> meters;
 };
 
@@ -94,6 +99,7 @@ struct Counted {
 struct SwitchState {
   std::map<std::uint32_t, Partition> partitions;  // by sender port
   std::map<std::pair<std::uint32_t, std::uint16_t>, Counted<FlowRule>> path_rules;  // (in_port, mark)
+  std::map<std::uint16_t, Counted<FlowRule>> copy_rules;  // by mark, in the copy table
   std::map<std::uint32_t, Counted<MeterEntry>> meters;
   std::set<std::uint32_t> group_ids;
 };
@@ -367,20 +373,31 @@ struct Translator::State {
 
   // ---- resources --------------------------------------------------------------------
 
-  std::uint16_t acquire_route(const RouteKey& rk, const Host& monitor) {
-    auto stream = streams.find(rk.stream);
+  std::uint16_t acquire_mark(const StreamKey& key) {
+    auto stream = streams.find(key);
     if (stream == streams.end()) {
       if (free_marks.empty())
         throw LimitError("monitor", "no free copy mark: all VLAN IDs " + std::to_string(opt.first_mark) + "-" +
                                         std::to_string(opt.last_mark) + " are in use");
-      stream = streams.emplace(rk.stream, Counted<std::uint16_t>{*free_marks.begin(), 0}).first;
+      stream = streams.emplace(key, Counted<std::uint16_t>{*free_marks.begin(), 0}).first;
       free_marks.erase(free_marks.begin());
     }
-    const std::uint16_t mark = stream->second.value;
-    if (routes[rk]++ == 0) {
-      ++stream->second.refs;
-      for (const Hop& hop : hops_to(rk.from_switch, monitor)) add_path_rule(hop, mark, monitor, rk.stream);
+    ++stream->second.refs;
+    return stream->second.value;
+  }
+
+  void release_mark(const StreamKey& key) {
+    auto stream = streams.find(key);
+    if (--stream->second.refs == 0) {
+      free_marks.insert(stream->second.value);
+      streams.erase(stream);
     }
+  }
+
+  std::uint16_t acquire_route(const RouteKey& rk, const Host& monitor) {
+    if (routes[rk]++ != 0) return streams.at(rk.stream).value;
+    const std::uint16_t mark = acquire_mark(rk.stream);
+    for (const Hop& hop : hops_to(rk.from_switch, monitor)) add_path_rule(hop, mark, monitor, rk.stream);
     return mark;
   }
 
@@ -388,17 +405,34 @@ struct Translator::State {
     auto r = routes.find(rk);
     if (--r->second != 0) return;
     routes.erase(r);
-    auto stream = streams.find(rk.stream);
-    const std::uint16_t mark = stream->second.value;
-    for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.monitor))) {
+    const std::uint16_t mark = streams.at(rk.stream).value;
+    for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.target))) {
       auto& rules = switches[hop.switch_name].path_rules;
       auto it = rules.find({hop.in_port, mark});
       if (--it->second.refs == 0) rules.erase(it);
     }
-    if (--stream->second.refs == 0) {
-      free_marks.insert(mark);
-      streams.erase(stream);
-    }
+    release_mark(rk.stream);
+  }
+
+  // The copy table rule of a stream on its sender's switch: meter, then finish the copy.
+  void acquire_copy_rule(const std::string& sw, const StreamKey& key, std::uint16_t mark, std::vector<Action> finish) {
+    auto [it, inserted] = switches[sw].copy_rules.try_emplace(mark);
+    ++it->second.refs;
+    if (!inserted) return;
+    FlowRule& r = it->second.value;
+    r.table = opt.copy_table;
+    r.priority = opt.priority;
+    r.cookie = make_cookie(RuleKind::copy, mark);
+    r.match.set(Field::vlan_vid, 0x1000U | mark);
+    if (key.meter) r.actions.push_back(MeterAction{*key.meter});
+    for (auto& a : finish) r.actions.push_back(std::move(a));
+  }
+
+  void release_copy_rule(const std::string& sw, const StreamKey& key) {
+    auto& rules = switches[sw].copy_rules;
+    auto it = rules.find(streams.at(key).value);
+    if (--it->second.refs == 0) rules.erase(it);
+    release_mark(key);
   }
 
   // Hops after the sender's switch on the way to `monitor`.
@@ -432,7 +466,8 @@ struct Translator::State {
       r.actions.push_back(PopVlanAction{});
       if (stream.restore) r.actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(*stream.restore)});
     }
-    r.actions.push_back(OutputAction{hop.out_port, std::nullopt});
+    // Truncation happens on the monitor's own port: OVS cannot truncate into a patch port.
+    r.actions.push_back(OutputAction{hop.out_port, recovery ? stream.max_len : std::nullopt});
   }
 
   void acquire_meter(const std::string& sw, const TapPolicy& p) {
@@ -447,6 +482,7 @@ struct Translator::State {
 
   void release(const std::string& sw, const ElementOutput& out, bool keep_group) {
     for (const RouteKey& rk : out.routes) release_route(rk);
+    for (const StreamKey& key : out.copy_rules) release_copy_rule(sw, key);
     auto& st = switches[sw];
     for (std::uint32_t id : out.meters) {
       auto it = st.meters.find(id);
@@ -463,6 +499,71 @@ struct Translator::State {
     std::uint32_t id = base + fnv1a(members) % span;
     while (st.group_ids.contains(id)) id = base + (id - base + 1) % span;
     return id;
+  }
+
+  // The actions of one copy bucket, acquiring the marks, paths, copy rules and meters it
+  // uses into `out`. OVS runs a bucket as an OpenFlow action set: pushes before set_fields
+  // before the one final output, and it ignores meters and truncating outputs there. So a
+  // bucket only marks and outputs; a meter (and truncation on the sender's switch) is
+  // applied by a rule in the copy table the bucket resubmits to, and truncation of remote
+  // copies by the recovery rule on the monitor's port.
+  std::vector<Action> copy_bucket(const std::string& sw, const Match& m, const std::vector<const Tap*>& contributors,
+                                  ElementOutput& out) {
+    StreamKey key;
+    // Truncate only if every policy wanting this copy truncates; keep the longest.
+    if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->truncate; }))
+      for (const Tap* t : contributors) key.max_len = std::max(key.max_len.value_or(0), *t->policy->truncate);
+    // Meter only if every policy wanting this copy is limited; use the loosest limit.
+    const TapPolicy* loosest = nullptr;
+    if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->rate_limit; })) {
+      loosest = contributors.front()->policy;
+      for (const Tap* t : contributors)
+        if (t->policy->rate_limit->rate > loosest->rate_limit->rate) loosest = t->policy;
+      key.meter = loosest->id;
+    }
+    const Tap& first = *contributors.front();
+    const Host* mon = first.monitor;
+    const bool remote = mon && mon->switch_name != sw;
+    std::vector<Action> actions, finish;
+    if (mon) {
+      key.target = mon->name;
+      if (remote && opt.rewrite_destination) key.restore = m.exact_mac(Field::eth_dst);
+      if (key.restore) actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(mon->mac)});
+      if (remote) finish.push_back(OutputAction{*next_hop(sw, mon->switch_name), std::nullopt});
+      else finish = {PopVlanAction{}, OutputAction{mon->port, key.max_len}};
+    } else {
+      const TunnelTarget& tt = *first.policy->tunnel;
+      key.target = "tunnel " + tt.remote_ip.to_string() + " " + std::to_string(tt.key);
+      actions.push_back(SetFieldAction{Field::tun_dst, uint_bytes(Field::tun_dst, tt.remote_ip.value())});
+      actions.push_back(SetFieldAction{Field::tun_id, uint_bytes(Field::tun_id, tt.key)});
+      finish = {PopVlanAction{}, OutputAction{*topo.find_switch(sw)->tunnel_port, key.max_len}};
+    }
+    const bool via_copy_table = key.meter || (key.max_len && !remote);
+    if (!via_copy_table && !remote) {  // A plain output: the cheapest copy there is.
+      actions.push_back(finish.back());
+      std::get<OutputAction>(actions.back()).max_len.reset();
+      return actions;
+    }
+    std::uint16_t mark = 0;
+    if (remote) {
+      RouteKey rk{sw, key};
+      mark = acquire_route(rk, *mon);
+      out.routes.push_back(rk);
+    }
+    if (via_copy_table) {
+      mark = acquire_mark(key);
+      out.copy_rules.push_back(key);
+      acquire_copy_rule(sw, key, mark, std::move(finish));
+      if (loosest) {
+        acquire_meter(sw, *loosest);
+        out.meters.push_back(loosest->id);
+      }
+    }
+    actions.push_back(PushVlanAction{0x8100});
+    actions.push_back(SetFieldAction{Field::vlan_vid, uint_bytes(Field::vlan_vid, 0x1000U | mark)});
+    if (via_copy_table) actions.push_back(ResubmitAction{opt.copy_table});
+    else actions.push_back(OutputAction{*next_hop(sw, mon->switch_name), std::nullopt});
+    return actions;
   }
 
   // Builds (and acquires what it needs for) the rule and group of one element.
@@ -490,50 +591,27 @@ struct Translator::State {
       out.group.type = GroupType::all;
       out.group.buckets.push_back(Bucket{0, std::move(original)});
 
-      // One bucket per distinct copy destination, in the order of their names.
-      std::map<std::string, std::vector<const Tap*>> targets;
+      // One bucket per distinct copy destination (a monitor host, or a tunnel target), in
+      // the order of their names.
+      std::vector<std::vector<const Tap*>> targets;
+      auto same_target = [](const Tap* a, const Tap* b) {
+        return a->monitor ? a->monitor == b->monitor : !b->monitor && *a->policy->tunnel == *b->policy->tunnel;
+      };
       for (const Tap* t : members) {
-        const TapPolicy& p = *t->policy;
-        targets[t->monitor ? "monitor " + t->monitor->name
-                           : "tunnel " + p.tunnel->remote_ip.to_string() + " " + std::to_string(p.tunnel->key)]
-            .push_back(t);
+        auto it = std::find_if(targets.begin(), targets.end(), [&](const auto& g) { return same_target(g.front(), t); });
+        if (it == targets.end()) targets.push_back({t});
+        else it->push_back(t);
       }
+      auto order = [](const std::vector<const Tap*>& g) {
+        const Tap* t = g.front();
+        return std::tuple(t->monitor != nullptr, t->monitor ? t->monitor->name : std::string(),
+                          t->monitor ? TunnelTarget{} : *t->policy->tunnel);
+      };
+      if (targets.size() > 1)
+        std::sort(targets.begin(), targets.end(), [&](const auto& a, const auto& b) { return order(a) < order(b); });
       std::uint32_t bucket_id = 1;
-      for (const auto& [name, contributors] : targets) {
-        std::vector<Action> actions;
-        // Truncate only if every policy wanting this copy truncates; keep the longest.
-        std::optional<std::uint16_t> max_len;
-        if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->truncate; }))
-          for (const Tap* t : contributors) max_len = std::max(max_len.value_or(0), *t->policy->truncate);
-        // Meter only if every policy wanting this copy is limited; use the loosest limit.
-        if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->rate_limit; })) {
-          const TapPolicy* loosest = contributors.front()->policy;
-          for (const Tap* t : contributors)
-            if (t->policy->rate_limit->rate > loosest->rate_limit->rate) loosest = t->policy;
-          acquire_meter(sw, *loosest);
-          out.meters.push_back(loosest->id);
-          actions.push_back(MeterAction{loosest->id});
-        }
-        const Tap& first = *contributors.front();
-        if (!first.monitor) {
-          const TunnelTarget& tt = *first.policy->tunnel;
-          actions.push_back(SetFieldAction{Field::tun_dst, uint_bytes(Field::tun_dst, tt.remote_ip.value())});
-          actions.push_back(SetFieldAction{Field::tun_id, uint_bytes(Field::tun_id, tt.key)});
-          actions.push_back(OutputAction{*topo.find_switch(sw)->tunnel_port, max_len});
-        } else if (first.monitor->switch_name == sw) {
-          actions.push_back(OutputAction{first.monitor->port, max_len});
-        } else {
-          const Host& mon = *first.monitor;
-          RouteKey rk{sw, StreamKey{mon.name, std::nullopt}};
-          if (opt.rewrite_destination) rk.stream.restore = m.exact_mac(Field::eth_dst);
-          const std::uint16_t mark = acquire_route(rk, mon);
-          out.routes.push_back(rk);
-          if (rk.stream.restore) actions.push_back(SetFieldAction{Field::eth_dst, mac_bytes(mon.mac)});
-          actions.push_back(PushVlanAction{0x8100});
-          actions.push_back(SetFieldAction{Field::vlan_vid, uint_bytes(Field::vlan_vid, 0x1000U | mark)});
-          actions.push_back(OutputAction{*next_hop(sw, mon.switch_name), max_len});
-        }
-        out.group.buckets.push_back(Bucket{bucket_id++, std::move(actions)});
+      for (const auto& contributors : targets) {
+        out.group.buckets.push_back(Bucket{bucket_id++, copy_bucket(sw, m, contributors, out)});
       }
       out.group.group_id = keep_group ? *keep_group : allocate_group(st, e.taps);
       st.group_ids.insert(out.group.group_id);
@@ -676,6 +754,7 @@ SwitchPlan Translator::plan(const std::string& switch_name) const {
       out.flows.push_back(e.out->flow);
     }
   for (const auto& [key, r] : st.path_rules) out.flows.push_back(r.value);
+  for (const auto& [mark, r] : st.copy_rules) out.flows.push_back(r.value);
   std::sort(out.groups.begin(), out.groups.end());
   std::sort(out.flows.begin(), out.flows.end());
   return out;

@@ -42,10 +42,12 @@ struct Explanation {
 /// `dl_src`, `nw_src` or `ipv6_src`). Throws Error when the sender cannot be found.
 Explanation explain(const Translator& translator, const Match& packet);
 
-/// Copy destinations of `packet` sent by `sender`, found by executing `plan` hop by hop
-/// (highest-priority matching rule, group buckets, transit and recovery rules). A copy
-/// that reaches a host altered (not equal to `packet`) or is lost is reported as
-/// `LOST ...`/`ALTERED ...` so callers can tell.
-std::vector<std::string> simulate(const Topology& topology, const Plan& plan, const Host& sender, const Match& packet);
+/// Copy destinations of `packet` sent by `sender`, found by executing `plan` hop by hop the
+/// way Open vSwitch does: the highest-priority matching rule of `table` (where libvtap's
+/// rules are), group buckets as OpenFlow action sets, resubmits, transit and recovery
+/// rules. A copy that reaches a host altered (not equal to `packet`) or is lost is reported
+/// as `ALTERED: host` or `LOST: why`, so callers can tell.
+std::vector<std::string> simulate(const Topology& topology, const Plan& plan, const Host& sender, const Match& packet,
+                                  std::uint8_t table = 0);
 
 }  // namespace vtap

@@ -53,13 +53,14 @@ struct TranslatorOptions {
   std::uint16_t last_mark = 4094;     ///< Last reserved VLAN ID (inclusive).
   std::size_t max_composed = 4096;    ///< Bound on composed rules per sender port.
   bool rewrite_destination = false;   ///< Paper mode: copies carry the monitor's MAC in transit.
+  std::uint8_t copy_table = 250;      ///< Table of the rules that meter and truncate copies.
 };
 
 /// Cookies: the top 16 bits say "libvtap", the next 8 the kind of rule, the low 32 bits the
 /// policy id (single policy), a hash of the policy set (composition) or the copy mark.
 inline constexpr std::uint64_t cookie_magic = 0x7674ULL << 48;
 inline constexpr std::uint64_t cookie_magic_mask = 0xffffULL << 48;
-enum class RuleKind : std::uint8_t { tap = 1, composed = 2, transit = 3, recovery = 4 };
+enum class RuleKind : std::uint8_t { tap = 1, composed = 2, transit = 3, recovery = 4, copy = 5 };
 constexpr std::uint64_t make_cookie(RuleKind kind, std::uint32_t id) noexcept {
   return cookie_magic | (static_cast<std::uint64_t>(kind) << 40) | id;
 }

@@ -25,7 +25,8 @@ Commands:
   compile --topology T.json --policies P.json --out DIR
       Write DIR/<switch>.groups, DIR/<switch>.flows (and DIR/<switch>.meters when a
       policy has a rate limit) for every switch that needs rules, each loadable by
-      ovs-ofctl -O OpenFlow15 --bundle add-groups|add-flows|add-meters.
+      ovs-ofctl -O OpenFlow15 --bundle add-groups|add-flows (meters: one
+      ovs-ofctl -O OpenFlow15 add-meter per line).
   explain --topology T.json --policies P.json --packet FLOW
       Say which monitors get a copy of FLOW (ovs-fields syntax, e.g.
       'tcp,dl_src=fa:00:00:00:00:01,nw_src=10.1.1.1,tp_dst=80') and why.

@@ -243,7 +243,9 @@ TEST(Translator, RemoveRestoresThePlanOfTheRemainingPolicies) {
   EXPECT_THROW(t.remove(1), Error);
 }
 
-TEST(Translator, TruncationAndRateLimitApplyToTheCopyOnly) {
+TEST(Translator, TruncationAndRateLimitApplyToTheCopyOnlyInTheCopyTable) {
+  // OVS ignores meters and truncation inside group buckets: the bucket marks the copy and
+  // resubmits it to the copy table, whose rule meters, unmarks and truncates it.
   Translator t(line(1, {{1, 1}, {2, 1}, {3, 1}}));
   TapPolicy p = policy(7, 1, 2, 3);
   p.truncate = 64;
@@ -252,7 +254,23 @@ TEST(Translator, TruncationAndRateLimitApplyToTheCopyOnly) {
   const SwitchPlan sp = t.plan("s1");
   EXPECT_EQ(texts(sp.meters), std::vector<std::string>{"meter=7,pktps,bands=type=drop,rate=1000"});
   EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=7,type=all,bucket=bucket_id:0,actions=output:2,"
-                                                       "bucket=bucket_id:1,actions=meter:7,output(port=3,max_len=64)"});
+                                                       "bucket=bucket_id:1,actions=push_vlan:0x8100,"
+                                                       "set_field:7096->vlan_vid,resubmit(,250)"});
+  EXPECT_EQ(texts(sp.flows).at(1), "table=250,priority=40000,cookie=0x7674050000000bb8,dl_vlan=3000,"
+                                   "actions=meter:7,pop_vlan,output(port=3,max_len=64)");
+  EXPECT_EQ(walk(t, "ip,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
+            std::vector<std::string>{"vm3"});
+}
+
+TEST(Translator, RemoteCopiesAreTruncatedOnTheMonitorsPort) {
+  Translator t(line(2, {{1, 1}, {2, 1}, {3, 2}}));
+  TapPolicy p = policy(7, 1, 2, 3);
+  p.truncate = 100;
+  t.add(p);
+  EXPECT_EQ(texts(t.plan("s1").groups).at(0), "group_id=7,type=all,bucket=bucket_id:0,actions=output:2,"
+                                              "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
+  EXPECT_EQ(texts(t.plan("s2").flows).at(0), "table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
+                                             "actions=pop_vlan,output(port=3,max_len=100)");
 }
 
 TEST(Translator, TunnelDeliverySetsTunnelMetadata) {
@@ -391,6 +409,8 @@ TEST(TranslatorProperty, PlanWalkAgreesWithModel) {
       TapPolicy p = policy(id, s, r, m, filters[pick(rng)]);
       if (rng() % 3 == 0) p.sender.ip.reset();
       if (rng() % 3 == 0 && r != 0) p.receiver.mac.reset();
+      if (rng() % 4 == 0) p.truncate = static_cast<std::uint16_t>(64 + rng() % 3);
+      if (rng() % 4 == 0) p.rate_limit = RateLimit{RateLimit::Unit::pktps, 100 + static_cast<std::uint32_t>(rng() % 3), 0};
       t.add(p);
       if (rng() % 5 == 0) t.remove(id);
     }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Build libvtap and run every test suite. Runs from any directory.
+#
+#  1. installs what is missing (apt packages, then pytest/scapy via pip), idempotently;
+#  2. configures and builds with CMake + Ninja into build/ (warnings are errors);
+#  3. runs the C++ tests (ctest) and the Python tests (pytest, against build/vtapctl;
+#     integration tests start their own private Open vSwitch);
+#  4. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
+#     number of inputs (VTAP_FUZZ_RUNS, default 20000; 0 skips this step).
+#
+# Exits non-zero on any failure.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+# shellcheck source=scripts/lib/common.sh
+source scripts/lib/common.sh
+
+FUZZ_RUNS="${VTAP_FUZZ_RUNS:-20000}"
+
+install_dependencies
+build_project build
+
+log "C++ tests"
+ctest --test-dir build --output-on-failure
+log "Python tests"
+VTAPCTL="$REPO_ROOT/build/vtapctl" "$PYTHON" -m pytest -q tests/python
+
+if [[ $FUZZ_RUNS -gt 0 ]]; then
+  log "fuzz targets, $FUZZ_RUNS inputs each"
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DVTAP_BUILD_FUZZ=ON -DVTAP_BUILD_TESTS=OFF -DVTAP_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-fuzz
+  for target in build-fuzz/fuzz/*_fuzz; do
+    corpus="tests/data/fuzz/$(basename "$target")"
+    mkdir -p build-fuzz/corpus
+    work="$(mktemp -d build-fuzz/corpus/run.XXXXXX)"
+    [[ -d $corpus ]] && cp -r "$corpus"/. "$work"/
+    "$target" -runs="$FUZZ_RUNS" -seed=1 "$work" 2>&1 | tail -n 1
+    rm -rf "$work"
+  done
+fi
+log "all tests passed"

@@ -1,0 +1,66 @@
+"""Shared pytest fixtures for libvtap's Python tests.
+
+* ``ovs``: a fresh private Open vSwitch (:class:`ovs_sandbox.OvsSandbox`) per
+  test, stopped afterwards whatever happens.
+* ``vtapctl``: path of the built CLI: env ``VTAPCTL`` if set, else
+  ``build/vtapctl`` under the repository root.  When it is missing the tests
+  that need it are skipped, except in CI (env ``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from ovs_sandbox import OvsSandbox
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _missing(reason: str) -> None:
+    """Skip locally, fail in CI: a CI run must never pass by skipping."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI is set, so this is an error, not a skip)")
+    pytest.skip(reason)
+
+
+def pytest_configure(config):
+    # A SIGTERM (a CI job timing out, `timeout`, ...) would otherwise kill the
+    # interpreter without running finalizers and leave daemons behind: turn
+    # it into an exception so every fixture's teardown still runs.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        def _terminate(signum, frame):
+            raise KeyboardInterrupt(f"signal {signum}")
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+@pytest.fixture
+def ovs():
+    """A started OvsSandbox (dummy datapath), stopped after the test."""
+    if shutil.which("ovs-vswitchd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+        _missing("Open vSwitch (ovs-vswitchd) is not installed")
+    with OvsSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def vtapctl() -> Path:
+    """Path of the vtapctl binary under test."""
+    configured = os.environ.get("VTAPCTL")
+    if configured:
+        path = Path(configured)
+        if not path.is_absolute() and not path.exists():
+            path = REPO_ROOT / path
+    else:
+        path = REPO_ROOT / "build" / "vtapctl"
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        _missing(f"vtapctl binary not found at {path} (build it, or set VTAPCTL)")
+    return path.resolve()
