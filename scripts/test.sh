@@ -5,7 +5,9 @@
 #  2. configures and builds with CMake + Ninja into build/ (warnings are errors);
 #  3. runs the C++ tests (ctest) and the Python tests (pytest, against build/vtapctl;
 #     integration tests start their own private Open vSwitch);
-#  4. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
+#  4. builds the C++ tests again with AddressSanitizer and UndefinedBehaviorSanitizer into
+#     build-asan/ and runs them (VTAP_SANITIZE_TESTS=0 skips this step);
+#  5. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
 #     number of inputs (VTAP_FUZZ_RUNS, default 20000; 0 skips this step).
 #
 # Exits non-zero on any failure.
@@ -17,6 +19,7 @@ cd "$REPO_ROOT"
 source scripts/lib/common.sh
 
 FUZZ_RUNS="${VTAP_FUZZ_RUNS:-20000}"
+SANITIZE_TESTS="${VTAP_SANITIZE_TESTS:-1}"
 
 install_dependencies
 build_project build
@@ -25,6 +28,13 @@ log "C++ tests"
 ctest --test-dir build --output-on-failure
 log "Python tests"
 VTAPCTL="$REPO_ROOT/build/vtapctl" "$PYTHON" -m pytest -q tests/python
+
+if [[ $SANITIZE_TESTS != 0 ]]; then
+  log "C++ tests under ASan/UBSan"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTAP_SANITIZE=ON -DVTAP_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan
+  ctest --test-dir build-asan --output-on-failure
+fi
 
 if [[ $FUZZ_RUNS -gt 0 ]]; then
   log "fuzz targets, $FUZZ_RUNS inputs each"

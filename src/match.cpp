@@ -1091,16 +1091,24 @@ Match reversed(const Match& m) {
 }  // namespace vtap
 
 std::size_t std::hash<vtap::Match>::operator()(const vtap::Match& m) const noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  const auto mix = [&h](std::uint8_t byte) {
-    h ^= byte;
-    h *= 0x100000001b3ULL;
+  // Word-at-a-time multiply-xorshift over each entry's field, value and mask.
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ m.entries().size();
+  const auto mix = [&h](std::uint64_t word) {
+    h ^= word + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
   };
   for (const vtap::Match::Entry& e : m.entries()) {
-    mix(static_cast<std::uint8_t>(e.field));
-    const std::size_t n = vtap::field_bytes(e.field);
-    for (std::size_t i = 0; i < n; ++i) mix(e.value[i]);
-    for (std::size_t i = 0; i < n; ++i) mix(e.mask[i]);
+    std::uint64_t words[4];
+    std::memcpy(words, e.value.data(), 16);
+    std::memcpy(words + 2, e.mask.data(), 16);
+    mix(static_cast<std::uint64_t>(e.field));
+    mix(words[0]);
+    mix(words[2]);
+    if (vtap::field_bytes(e.field) > 8) {
+      mix(words[1]);
+      mix(words[3]);
+    }
   }
   return static_cast<std::size_t>(h);
 }

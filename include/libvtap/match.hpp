@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "libvtap/address.hpp"
 
 namespace vtap {
@@ -136,7 +138,7 @@ class Match {
   std::optional<std::uint64_t> exact_uint(Field f) const noexcept;
   std::optional<MacAddress> exact_mac(Field f) const noexcept;
 
-  std::span<const Entry> entries() const noexcept { return entries_; }
+  std::span<const Entry> entries() const noexcept { return {entries_.data(), entries_.size()}; }
   bool empty() const noexcept { return entries_.empty(); }
 
   /// Throws ParseError naming the first field whose prerequisite is not in this match.
@@ -149,11 +151,16 @@ class Match {
   /// True when at least one packet is matched by both.
   bool overlaps(const Match& other) const noexcept;
 
-  auto operator<=>(const Match&) const = default;
-  bool operator==(const Match&) const = default;
+  std::strong_ordering operator<=>(const Match& other) const noexcept {
+    return std::lexicographical_compare_three_way(entries_.begin(), entries_.end(), other.entries_.begin(),
+                                                  other.entries_.end());
+  }
+  bool operator==(const Match& other) const noexcept { return entries_ == other.entries_; }
 
  private:
-  std::vector<Entry> entries_;  // sorted by field, unique
+  // Sorted by field, unique. Inline storage: matches are built, intersected and copied on
+  // the translator's hot path, and almost all have fewer than ten fields.
+  boost::container::small_vector<Entry, 10> entries_;
 };
 
 /// The same match seen in the opposite direction: every source field swapped with its

@@ -6,7 +6,7 @@
 
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libgtest-dev libbenchmark-dev
-              nlohmann-json3-dev openvswitch-switch tcpdump iproute2 ethtool)
+              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool)
 PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
 
 step() { printf '\n=== %s\n' "$*"; }

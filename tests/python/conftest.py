@@ -2,6 +2,7 @@
 
 * ``ovs``: a fresh private Open vSwitch (:class:`ovs_sandbox.OvsSandbox`) per
   test, stopped afterwards whatever happens.
+* ``ovs_tunnels``: the same with real tunnel ports (``OvsSandbox(dummy="tunnels")``).
 * ``vtapctl``: path of the built CLI: env ``VTAPCTL`` if set, else
   ``build/vtapctl`` under the repository root.  When it is missing the tests
   that need it are skipped, except in CI (env ``CI`` set), where they fail.
@@ -42,12 +43,24 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, _terminate)
 
 
+def _need_ovs() -> None:
+    if shutil.which("ovs-vswitchd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+        _missing("Open vSwitch (ovs-vswitchd) is not installed")
+
+
 @pytest.fixture
 def ovs():
     """A started OvsSandbox (dummy datapath), stopped after the test."""
-    if shutil.which("ovs-vswitchd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
-        _missing("Open vSwitch (ovs-vswitchd) is not installed")
+    _need_ovs()
     with OvsSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def ovs_tunnels():
+    """A started ``OvsSandbox(dummy="tunnels")``: VXLAN ports really encapsulate."""
+    _need_ovs()
+    with OvsSandbox(dummy="tunnels") as sandbox:
         yield sandbox
 
 
