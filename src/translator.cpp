@@ -1,19 +1,19 @@
 #include "libvtap/translator.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <set>
 #include <tuple>
-#include <unordered_map>
-#include <unordered_set>
 
+#include "closure.hpp"
 #include "libvtap/error.hpp"
 
 namespace vtap {
 namespace {
 
 // A tap is one direction of one policy: the unit the closure composes.
-using TapKey = std::uint64_t;
+using detail::Closure;
+using detail::ClosureBoundError;
+using TapKey = detail::ClosureKey;
 constexpr TapKey tap_key(std::uint32_t policy_id, bool reverse) noexcept {
   return (static_cast<TapKey>(policy_id) << 1) | (reverse ? 1U : 0U);
 }
@@ -53,42 +53,10 @@ struct ElementOutput {
   std::vector<std::uint32_t> meters;
 };
 
-struct Element {
-  std::vector<TapKey> taps;  // sorted: the taps whose match contains this element
-  unsigned depth = 0;        // longest chain of strict supersets above it
-  std::optional<ElementOutput> out;
-};
-
-// The rewriting rules of one sender port, closed under intersection.
-struct Partition {
-  std::vector<TapKey> taps;
-  std::unordered_map<Match, Element> elements;
-  // Elements whose eth_dst is exact, by that address; all others in `unkeyed`. Two
-  // elements with different exact eth_dst never overlap, which keeps inserts cheap.
-  std::unordered_map<MacAddress, std::vector<const Match*>> by_dst;
-  std::vector<const Match*> unkeyed;
-
-  std::vector<const Match*>& bucket_of(const Match& m) {
-    if (auto dst = m.exact_mac(Field::eth_dst)) return by_dst[*dst];
-    return unkeyed;
-  }
-  Element& emplace(const Match& m) {
-    auto [it, inserted] = elements.try_emplace(m);
-    if (inserted) bucket_of(it->first).push_back(&it->first);
-    return it->second;
-  }
-  template <class F>
-  void for_each_candidate(const Match& m, F&& f) const {
-    if (auto dst = m.exact_mac(Field::eth_dst)) {
-      if (auto it = by_dst.find(*dst); it != by_dst.end())
-        for (const Match* c : it->second) f(c);
-    } else {
-      for (const auto& [mac, list] : by_dst)
-        for (const Match* c : list) f(c);
-    }
-    for (const Match* c : unkeyed) f(c);
-  }
-};
+// The rewriting rules of one sender port: the closure of its taps' matches, each element
+// carrying the OpenFlow state made for it.
+using Partition = Closure<ElementOutput>;
+using Element = Partition::Element;
 
 template <class T>
 struct Counted {
@@ -280,95 +248,16 @@ struct Translator::State {
 
   // ---- closure ----------------------------------------------------------------------
 
-  [[noreturn]] void throw_bound(const Partition& part, const Match& m, const std::string& sw, std::size_t more) const {
-    throw LimitError("filter", "composing with the overlapping policies on " + sw + " port " +
-                                   std::to_string(m.exact_uint(Field::in_port).value_or(0)) + " needs " +
-                                   std::to_string(part.elements.size() + more) + " rules, more than the bound of " +
-                                   std::to_string(opt.max_composed));
-  }
-
-  // An element whose rules must be rebuilt; `same_taps` when only its depth changed, so
-  // it keeps its group id.
-  struct Changed {
-    const Match* match;
-    bool same_taps;
-  };
-
-  // Adds tap `t` to the closure of `part`; returns the elements whose taps or depth
-  // changed (new ones included). Throws LimitError past the bound, changing nothing.
-  std::vector<Changed> insert_closure(Partition& part, const Tap& t, const std::string& sw) {
-    const Match& m = t.match;
-    std::vector<const Match*> overlapping;
-    part.for_each_candidate(m, [&](const Match* c) {
-      if (c->overlaps(m)) overlapping.push_back(c);
-    });
-    if (overlapping.empty()) {  // The common case: a policy disjoint from all others here.
-      if (part.elements.size() + 1 > opt.max_composed) throw_bound(part, m, sw, 1);
-      part.taps.insert(std::upper_bound(part.taps.begin(), part.taps.end(), t.key), t.key);
-      auto [it, inserted] = part.elements.try_emplace(m);
-      it->second.taps = {t.key};
-      part.bucket_of(it->first).push_back(&it->first);
-      return {Changed{&it->first, false}};
+  // Adds tap `t` to the closure of its sender port; throws LimitError past the bound.
+  std::vector<Partition::Changed> insert_closure(Partition& part, const Tap& t, const std::string& sw) {
+    try {
+      return part.insert(t.key, t.match, [this](TapKey k) -> const Match& { return taps.at(k).match; },
+                         opt.max_composed);
+    } catch (const ClosureBoundError& e) {
+      throw LimitError("filter", "composing with the overlapping policies on " + sw + " port " +
+                                     std::to_string(t.sender->port) + " needs " + std::to_string(e.needed) +
+                                     " rules, more than the bound of " + std::to_string(opt.max_composed));
     }
-    std::vector<Match> fresh;
-    std::unordered_set<Match> fresh_set;
-    auto consider = [&](Match x) {
-      if (!part.elements.contains(x) && fresh_set.insert(x).second) fresh.push_back(std::move(x));
-    };
-    consider(m);
-    for (const Match* c : overlapping) consider(*c->intersect(m));
-    if (part.elements.size() + fresh.size() > opt.max_composed) throw_bound(part, m, sw, fresh.size());
-
-    part.taps.insert(std::upper_bound(part.taps.begin(), part.taps.end(), t.key), t.key);
-    std::vector<TapKey> related{t.key};
-    for (const Match* c : overlapping) {
-      const auto& ct = part.elements.at(*c).taps;
-      related.insert(related.end(), ct.begin(), ct.end());
-    }
-    std::sort(related.begin(), related.end());
-    related.erase(std::unique(related.begin(), related.end()), related.end());
-
-    std::vector<const Match*> affected = overlapping;
-    std::map<const Match*, std::pair<std::vector<TapKey>, unsigned>> before;
-    for (const Match* c : overlapping) {
-      Element& e = part.elements.at(*c);
-      before.emplace(c, std::pair{e.taps, e.depth});
-      if (c->is_subset_of(m)) e.taps.insert(std::upper_bound(e.taps.begin(), e.taps.end(), t.key), t.key);
-    }
-    for (Match& x : fresh) {
-      std::vector<TapKey> taps_of_x;
-      for (TapKey k : related)
-        if (x.is_subset_of(taps.at(k).match)) taps_of_x.push_back(k);
-      auto [it, inserted] = part.elements.try_emplace(std::move(x));
-      it->second.taps = std::move(taps_of_x);
-      part.bucket_of(it->first).push_back(&it->first);
-      affected.push_back(&it->first);
-    }
-    if (part.elements.contains(m) && !std::count(affected.begin(), affected.end(), &part.elements.find(m)->first))
-      affected.push_back(&part.elements.find(m)->first);
-
-    // Depth: every strict superset of an affected element is affected too, so the
-    // recursion stays inside `affected`.
-    std::map<const Match*, std::vector<const Match*>> supersets;
-    for (const Match* a : affected)
-      for (const Match* b : affected)
-        if (a != b && a->is_subset_of(*b)) supersets[a].push_back(b);
-    std::map<const Match*, unsigned> depth;
-    std::function<unsigned(const Match*)> depth_of = [&](const Match* a) -> unsigned {
-      if (auto it = depth.find(a); it != depth.end()) return it->second;
-      unsigned d = 0;
-      for (const Match* b : supersets[a]) d = std::max(d, depth_of(b) + 1);
-      return depth[a] = d;
-    };
-    std::vector<Changed> changed;
-    for (const Match* a : affected) {
-      Element& e = part.elements.at(*a);
-      e.depth = depth_of(a);
-      auto it = before.find(a);
-      const bool same_taps = it != before.end() && it->second.first == e.taps;
-      if (!same_taps || it->second.second != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
-    }
-    return changed;
   }
 
   // ---- resources --------------------------------------------------------------------
@@ -631,9 +520,9 @@ struct Translator::State {
 
   // Gives every changed element rules matching its taps and depth: new state first, then
   // the old released, so marks and paths shared with the old state stay where they are.
-  void sync(const std::string& sw, Partition& part, const std::vector<Changed>& changed) {
+  void sync(const std::string& sw, Partition& part, const std::vector<Partition::Changed>& changed) {
     for (const auto& [m, same_taps] : changed) {
-      Element& e = part.elements.at(*m);
+      Element& e = part.elements().at(*m);
       std::optional<std::uint32_t> keep;
       if (e.out && same_taps) keep = e.out->group.group_id;
       ElementOutput fresh = make_output(sw, *m, e, keep);
@@ -656,26 +545,26 @@ struct Translator::State {
     if (found == parts.end()) return;
     Partition old = std::move(found->second);
     Partition fresh;
-    for (TapKey k : old.taps)
+    for (TapKey k : old.keys())
       if (k != t.key) insert_closure(fresh, taps.at(k), sw);
-    std::vector<Changed> changed;
-    for (auto& [m, e] : fresh.elements) {
-      auto it = old.elements.find(m);
-      if (it != old.elements.end() && it->second.taps == e.taps && it->second.depth == e.depth && it->second.out) {
+    std::vector<Partition::Changed> changed;
+    for (auto& [m, e] : fresh.elements()) {
+      auto it = old.elements().find(m);
+      if (it != old.elements().end() && it->second.taps == e.taps && it->second.depth == e.depth && it->second.out) {
         e.out = std::move(it->second.out);
         it->second.out.reset();
       } else {
-        changed.push_back(Changed{&m, false});
+        changed.push_back(Partition::Changed{&m, false});
       }
     }
     found->second = std::move(fresh);
     sync(sw, found->second, changed);
-    for (auto& [m, e] : old.elements)
+    for (auto& [m, e] : old.elements())
       if (e.out) release(sw, *e.out, false);
     // Group ids kept by moved outputs were erased by releases above only if they were
     // not moved; restore any id still in use.
-    for (auto& [m, e] : found->second.elements) switches[sw].group_ids.insert(e.out->group.group_id);
-    if (found->second.taps.empty()) parts.erase(found);
+    for (auto& [m, e] : found->second.elements()) switches[sw].group_ids.insert(e.out->group.group_id);
+    if (found->second.keys().empty()) parts.erase(found);
   }
 };
 
@@ -749,7 +638,7 @@ SwitchPlan Translator::plan(const std::string& switch_name) const {
   const SwitchState& st = found->second;
   for (const auto& [id, m] : st.meters) out.meters.push_back(m.value);
   for (const auto& [port, part] : st.partitions)
-    for (const auto& [m, e] : part.elements) {
+    for (const auto& [m, e] : part.elements()) {
       out.groups.push_back(e.out->group);
       out.flows.push_back(e.out->flow);
     }
