@@ -410,6 +410,12 @@ std::optional<std::string> prerequisite_error(const Match& m, const Match::Entry
     msg += " (e.g. ";
     msg += example;
     msg += ')';
+    if (what.starts_with("dl_type") && eth_type) {
+      char have[64];
+      std::snprintf(have, sizeof have, ", but this match has dl_type=0x%04llx", static_cast<unsigned long long>(*eth_type));
+      msg += have;
+      msg += ": one OpenFlow match cannot hold both";
+    }
     return std::optional<std::string>(std::move(msg));
   };
   switch (e.field) {
