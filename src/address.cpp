@@ -21,14 +21,7 @@ int hex_value(char c) noexcept {
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
+std::string quoted(std::string_view text) { return '"' + std::string(text) + '"'; }
 
 // Parses a decimal number of at most `max_digits` digits, without sign or leading zero
 // (a leading zero is ambiguous: inet_aton and strtoul read it as octal).

@@ -142,14 +142,7 @@ std::uint64_t uint_full_mask(Field f) noexcept {
   return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
 }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
+std::string quoted(std::string_view text) { return '"' + std::string(text) + '"'; }
 
 std::string hex(std::uint64_t v, int min_digits = 1) {
   char buf[24];

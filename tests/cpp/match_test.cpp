@@ -17,21 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "expect_error.hpp"
 #include "libvtap/error.hpp"
 
 namespace vtap {
 namespace {
 
-template <typename Fn>
-void expect_parse_error(Fn&& fn, const std::string& needle) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected ParseError containing: " << needle;
-  } catch (const ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message: " << e.what() << "\nexpected to contain: " << needle;
-  }
-}
 
 // Asserts that `fn` throws vtap::Error but not its ParseError subclass (API misuse).
 template <typename Fn>
