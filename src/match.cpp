@@ -942,9 +942,9 @@ Match& Match::set(Field f, std::uint64_t value) {
 Match& Match::set(Field f, std::uint64_t value, std::uint64_t mask) {
   if (field_info(f).bits > 64) misuse(f, "field is not a number");
   const std::uint64_t full = uint_full_mask(f);
-  const std::string width = " does not fit in " + std::to_string(field_info(f).bits) + " bits";
-  if ((value & ~full) != 0) misuse(f, std::to_string(value) + width);
-  if ((mask & ~full) != 0) misuse(f, "mask " + hex(mask) + width);
+  const auto width = [f] { return " does not fit in " + std::to_string(field_info(f).bits) + " bits"; };
+  if ((value & ~full) != 0) misuse(f, std::to_string(value) + width());
+  if ((mask & ~full) != 0) misuse(f, "mask " + hex(mask) + width());
   const std::size_t n = field_bytes(f);
   return set(f, from_uint(value, n), from_uint(mask, n));
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "closure.hpp"
 #include "libvtap/error.hpp"
@@ -115,11 +116,11 @@ struct Translator::State {
   TranslatorOptions opt;
   std::map<std::uint32_t, TapPolicy> policies;
   std::map<TapKey, Tap> taps;
-  std::map<std::string, SwitchState> switches;
+  std::unordered_map<std::string, SwitchState> switches;
   std::map<StreamKey, Counted<std::uint16_t>> streams;  // value: mark
   std::map<RouteKey, std::size_t> routes;
   std::set<std::uint16_t> free_marks;
-  std::map<std::string, std::map<std::string, std::uint32_t>> next_hop_cache;
+  std::unordered_map<std::string, std::unordered_map<std::string, std::uint32_t>> next_hop_cache;
   std::map<PortRef, PortRef> peers;
 
   State(Topology t, TranslatorOptions o) : topo(std::move(t)), opt(o) {
@@ -136,7 +137,10 @@ struct Translator::State {
   // Port of `from` toward switch `to`; nullopt when unreachable. `from != to`.
   std::optional<std::uint32_t> next_hop(const std::string& from, const std::string& to) {
     auto cached = next_hop_cache.find(to);
-    if (cached == next_hop_cache.end()) cached = next_hop_cache.emplace(to, topo.next_hops(to)).first;
+    if (cached == next_hop_cache.end()) {
+      const auto hops = topo.next_hops(to);
+      cached = next_hop_cache.emplace(to, std::unordered_map<std::string, std::uint32_t>(hops.begin(), hops.end())).first;
+    }
     auto it = cached->second.find(from);
     if (it == cached->second.end()) return std::nullopt;
     return it->second;
@@ -637,15 +641,23 @@ SwitchPlan Translator::plan(const std::string& switch_name) const {
   if (found == state_->switches.end()) return out;
   const SwitchState& st = found->second;
   for (const auto& [id, m] : st.meters) out.meters.push_back(m.value);
+  // Sorting pointers, then copying once, is much cheaper than sorting the rules.
+  std::vector<const GroupEntry*> groups;
+  std::vector<const FlowRule*> flows;
   for (const auto& [port, part] : st.partitions)
     for (const auto& [m, e] : part.elements()) {
-      out.groups.push_back(e.out->group);
-      out.flows.push_back(e.out->flow);
+      groups.push_back(&e.out->group);
+      flows.push_back(&e.out->flow);
     }
-  for (const auto& [key, r] : st.path_rules) out.flows.push_back(r.value);
-  for (const auto& [mark, r] : st.copy_rules) out.flows.push_back(r.value);
-  std::sort(out.groups.begin(), out.groups.end());
-  std::sort(out.flows.begin(), out.flows.end());
+  for (const auto& [key, r] : st.path_rules) flows.push_back(&r.value);
+  for (const auto& [mark, r] : st.copy_rules) flows.push_back(&r.value);
+  const auto by_value = [](const auto* a, const auto* b) { return *a < *b; };
+  std::sort(groups.begin(), groups.end(), by_value);
+  std::sort(flows.begin(), flows.end(), by_value);
+  out.groups.reserve(groups.size());
+  for (const auto* g : groups) out.groups.push_back(*g);
+  out.flows.reserve(flows.size());
+  for (const auto* f : flows) out.flows.push_back(*f);
   return out;
 }
 

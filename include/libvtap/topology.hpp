@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "libvtap/address.hpp"
@@ -88,8 +89,8 @@ class Topology {
   std::vector<Link> links_;
   std::map<std::string, std::size_t> switch_index_;
   std::map<std::string, std::size_t> host_index_;
-  std::map<MacAddress, std::size_t> mac_index_;
-  std::map<IpAddress, std::size_t> ip_index_;
+  std::unordered_map<MacAddress, std::size_t> mac_index_;
+  std::unordered_map<IpAddress, std::size_t> ip_index_;
   std::map<PortRef, std::size_t> port_owner_;  // host or link using a port (for validation)
 };
 

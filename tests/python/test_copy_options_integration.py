@@ -181,11 +181,16 @@ def test_overlapping_truncations_to_one_monitor_give_one_copy(ovs, vtapctl, tmp_
 RATE = 10
 
 
+@pytest.mark.parametrize("cut", [None, 64], ids=["whole", "truncate64"])
 @pytest.mark.parametrize("placement", ["1sw", "2sw-monitor-at-receiver", "3sw-monitor-on-third"])
-def test_rate_limited_copies_get_exactly_the_meters_allowance(ovs, vtapctl, tmp_path, placement):
+def test_rate_limited_copies_get_exactly_the_meters_allowance(ovs, vtapctl, tmp_path, placement,
+                                                              cut):
     topo = topology(placement)
+    options = {"rate_limit": {"pktps": RATE}}
+    if cut is not None:
+        options["truncate"] = cut
     out = compile_ok(vtapctl, tmp_path, topo, [policy(1, "vm1", "vm2", "vm3", "tcp,tp_dst=80",
-                                                      rate_limit={"pktps": RATE})])
+                                                      **options)])
     net = Network(ovs, topo)
     net.build()
     net.load(out)
@@ -207,7 +212,7 @@ def test_rate_limited_copies_get_exactly_the_meters_allowance(ovs, vtapctl, tmp_
     packets_in, dropped = meter_stats(net, sender_switch, meter)
     assert packets_in == 40
     assert len(got["vm3"]) == packets_in - dropped == RATE
-    assert got["vm3"] == frames[:RATE]           # the first ones, unaltered
+    assert got["vm3"] == [f[:cut] for f in frames[:RATE]]       # the first ones, unaltered
     assert all(got[h] == [] for h in got if h not in ("vm2", "vm3"))
 
     # Non-matching packets neither get copies nor reach the meter.
@@ -226,7 +231,7 @@ def test_rate_limited_copies_get_exactly_the_meters_allowance(ovs, vtapctl, tmp_
     assert got["vm2"] == frames
     packets_in, dropped = meter_stats(net, sender_switch, meter)
     assert (packets_in, dropped) == (80, 80 - 2 * RATE)
-    assert got["vm3"] == frames[:RATE]
+    assert got["vm3"] == [f[:cut] for f in frames[:RATE]]
 
 
 @pytest.mark.parametrize("placement", ["1sw", "3sw-monitor-on-third"])
@@ -329,7 +334,10 @@ def test_tunnel_delivery_with_truncate_and_rate_limit(ovs_tunnels, vtapctl, tmp_
                                  tunnel={"remote_ip": COLLECTOR_IP, "key": 4242},
                                  truncate=64, rate_limit={"pktps": RATE})])
     ovs.appctl("time/stop")
-    frames = numbered(lambda **k: udp("vm1", "vm2", **k), 30, tail=BIG)
+    # Tagged and untagged originals alternate: the copy's mark is pushed over
+    # the original tag and popped before encapsulation.
+    frames = [udp("vm1", "vm2", vlan=200 if i % 2 else None, payload=f"pkt-{i:04d}-".encode() + BIG)
+              for i in range(30)]
     ovs.clear_captures()
     send_all(net, "vm1", frames)
     got = net.captures()
