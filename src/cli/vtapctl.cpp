@@ -35,6 +35,7 @@ Translation options:
   --forwarding=path|normal|resubmit[:TABLE]
                       how the original leaves the sender's switch (default: path)
   --table=N           table for libvtap's rules (default: 0)
+  --copy-table=N      table of the rules that meter and truncate copies (default: 250)
   --priority=N        base priority of libvtap's rules (default: 40000)
   --marks=FIRST-LAST  VLAN IDs reserved to mark copies (default: 3000-4094)
   --max-composed=N    bound on composed rules per sender port (default: 4096)
@@ -100,6 +101,7 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--out") o.out = value;
     else if (arg == "--packet") o.packet = value;
     else if (arg == "--table") t.table = static_cast<std::uint8_t>(parse_number(arg, value, 254));
+    else if (arg == "--copy-table") t.copy_table = static_cast<std::uint8_t>(parse_number(arg, value, 254));
     else if (arg == "--priority") t.priority = static_cast<std::uint16_t>(parse_number(arg, value, 65535));
     else if (arg == "--max-composed") t.max_composed = parse_number(arg, value, 1'000'000);
     else if (arg == "--marks") {
