@@ -101,8 +101,8 @@ std::string Explanation::to_string() const {
   }
   if (copies.empty()) s += "no monitor gets a copy\n";
   for (const auto& c : copies) {
-    s += c.target + " gets 1 copy (policy";
-    s += c.policy_ids.size() > 1 ? "ies" : "";
+    s += c.target + " gets 1 copy (polic";
+    s += c.policy_ids.size() > 1 ? "ies" : "y";
     for (std::size_t i = 0; i < c.policy_ids.size(); ++i) s += (i ? ", " : " ") + std::to_string(c.policy_ids[i]);
     s += ")\n";
   }

@@ -212,7 +212,7 @@ def test_rate_limited_copies_get_exactly_the_meters_allowance(ovs, vtapctl, tmp_
     packets_in, dropped = meter_stats(net, sender_switch, meter)
     assert packets_in == 40
     assert len(got["vm3"]) == packets_in - dropped == RATE
-    assert got["vm3"] == [f[:cut] for f in frames[:RATE]]       # the first ones, unaltered
+    assert got["vm3"] == [f[:cut] for f in frames[:RATE]]   # the first ones (cut if asked)
     assert all(got[h] == [] for h in got if h not in ("vm2", "vm3"))
 
     # Non-matching packets neither get copies nor reach the meter.
@@ -481,10 +481,11 @@ def stress_flow(pkt: dict) -> str:
     return ",".join(parts)
 
 
-def explained_copies(text: str) -> dict[str, int]:
+def explained_copies(text: str) -> dict[str, tuple[int, list[int]]]:
+    """``{monitor: (copies, [policy ids])}`` from ``vtapctl explain``'s summary lines."""
     copies = {}
-    for m in re.finditer(r"^(\S+) gets (\d+) cop(?:y|ies)\b", text, re.M):
-        copies[m.group(1)] = int(m.group(2))
+    for m in re.finditer(r"^(\S+) gets (\d+) cop(?:y|ies) \(polic\w* ([\d, ]+)\)$", text, re.M):
+        copies[m.group(1)] = (int(m.group(2)), [int(i) for i in m.group(3).split(",")])
     if not copies:
         assert "no monitor gets a copy" in text, text
     return copies
@@ -518,8 +519,21 @@ def test_composition_stress_six_overlapping_policies_three_monitors(ovs, vtapctl
             continue
         said = explained_copies(result.stdout)
         captured = {h: len(got[h]) for h in ("vm3", "vm4", "vm5") if got[h]}
-        if said != captured or said != {m: 1 for m in monitors}:
+        owed = {mon: (1, sorted(pid for pid, m, flt in STRESS_POLICIES
+                                if m == mon and filter_matches(flt, pkt)))
+                for mon in monitors}
+        if {m: n for m, (n, _ids) in said.items()} != captured or said != owed:
             failures.append(f"explain {stress_flow(pkt)} says {said}, capture {captured}, "
-                            f"expected {monitors}")
+                            f"expected {owed}")
     assert monitors_seen == {"vm3", "vm4", "vm5"}
     assert not failures, "\n".join(failures)
+
+
+def test_explain_spells_policies_in_plural(vtapctl, tmp_path):
+    topo = Topology(3, dict(STRESS_PLACEMENTS["receiver-in-middle"]))
+    compile_ok(vtapctl, tmp_path, topo,
+               [policy(pid, "vm1", "vm2", monitor, flt) for pid, monitor, flt in STRESS_POLICIES])
+    pkt = {"proto": "tcp", "tp_dst": 22, "tp_src": 40000, "nw_ecn": 3, "ip_dscp": 0}
+    result = explain(vtapctl, tmp_path, stress_flow(pkt))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^vm3 gets 1 copy \(policies 1, 4\)$", result.stdout, re.M), result.stdout
