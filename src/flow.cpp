@@ -48,15 +48,17 @@ std::string field_value_to_string(Field f, const FieldBytes& b) {
   }
 }
 
-// The OXM-style names ovs-ofctl reads on the right of `set_field:V->NAME`.
+// The OXM-style names ovs-ofctl reads on the right of `set_field:V->NAME` (the printed
+// names are ambiguous there: `tp_dst` means TCP, `dl_vlan_pcp` an older field).
 std::string set_field_name(Field f) {
+  const FieldInfo& info = field_info(f);
   switch (f) {
-    case Field::eth_src: return "eth_src";
-    case Field::eth_dst: return "eth_dst";
     case Field::vlan_vid: return "vlan_vid";
-    case Field::ipv4_src: return "ip_src";
-    case Field::ipv4_dst: return "ip_dst";
-    default: return std::string(field_info(f).name);
+    case Field::tun_id:
+    case Field::ipv6_label:   // OVS reads neither ipv6_flabel
+    case Field::icmpv4_type:  // nor icmpv4_type/code.
+    case Field::icmpv4_code: return std::string(info.name);
+    default: return std::string(info.alias.empty() ? info.name : info.alias);
   }
 }
 
@@ -66,6 +68,7 @@ std::string port_to_string(std::uint32_t port) {
   switch (port) {
     case port_in_port: return "IN_PORT";
     case port_normal: return "NORMAL";
+    case port_controller: return "CONTROLLER";
     case port_local: return "LOCAL";
     default: return std::to_string(port);
   }

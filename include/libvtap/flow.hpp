@@ -17,6 +17,7 @@ namespace vtap {
 /// Reserved OpenFlow port numbers (OpenFlow 1.5 §7.2.1).
 inline constexpr std::uint32_t port_in_port = 0xfffffff8;
 inline constexpr std::uint32_t port_normal = 0xfffffffa;
+inline constexpr std::uint32_t port_controller = 0xfffffffd;
 inline constexpr std::uint32_t port_local = 0xfffffffe;
 
 /// Output to `port`; with `max_len`, the copy is truncated to that many bytes (OVS

@@ -33,6 +33,11 @@ bool is_read_only(Field f) noexcept {
          f == Field::tcp_flags;
 }
 
+std::string name_of(Field f) {
+  const FieldInfo& info = field_info(f);
+  return std::string(info.name.starts_with("tp_") ? info.alias : info.name);
+}
+
 bool is_vlan_tpid(std::uint16_t ethertype) noexcept { return ethertype == 0x8100 || ethertype == 0x88a8; }
 
 // OVS truncates only to physical ports, IN_PORT and LOCAL; NXAST_OUTPUT_TRUNC carries an
@@ -88,7 +93,7 @@ void encode(const GroupAction& a, Version, Writer& out) {
 }
 
 void encode(const SetFieldAction& a, Version version, Writer& out) {
-  const std::string name(field_info(a.field).name);
+  const std::string name = name_of(a.field);
   if (is_read_only(a.field)) throw Error("set_field: " + name + " is read-only");
   if (a.field == Field::vlan_vid && (a.value[0] << 8 | a.value[1]) < kVidPresent) {
     throw Error("set_field: vlan_vid needs the OFPVID_PRESENT bit (0x1000)");
@@ -165,7 +170,7 @@ Action decode_set_field(Reader& body, Version version) {
   } catch (const DecodeError& error) {
     throw DecodeError(set_field_error(error.error()), std::string("set_field: ") + error.what());
   }
-  const std::string name(field_info(e.field).name);
+  const std::string name = name_of(e.field);
   if (e.mask && (version < Version::of15 || *e.mask != full_field_mask(e.field))) {
     body.fail(errors::bac_bad_set_mask, "set_field of " + name + " with a mask");
   }

@@ -67,9 +67,11 @@ static_assert(tables_are_consistent(), "kBasic must be in enum order and kWireOr
 
 constexpr std::size_t index(F f) noexcept { return static_cast<std::size_t>(f); }
 
-std::string name_of(F f) { return std::string(field_info(f).name); }
-
-FieldBytes full_mask(F f) noexcept { return full_field_mask(f); }
+// The field's name for messages: the unambiguous alias where OVS prints `tp_src`/`tp_dst`.
+std::string name_of(F f) {
+  const FieldInfo& info = field_info(f);
+  return std::string(info.name.starts_with("tp_") ? info.alias : info.name);
+}
 
 bool within(const FieldBytes& bytes, const FieldBytes& mask) noexcept {
   for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -118,7 +120,7 @@ std::optional<F> lookup(std::uint16_t oxm_class, std::uint8_t field, std::uint32
 }
 
 void check_encodable(F f, const FieldBytes& value, const std::optional<FieldBytes>& mask) {
-  const FieldBytes full = full_mask(f);
+  const FieldBytes full = full_field_mask(f);
   if (!within(value, full)) throw Error("OXM " + name_of(f) + ": value has bits outside the field");
   if (!mask) return;
   if (!within(*mask, full)) throw Error("OXM " + name_of(f) + ": mask has bits outside the field");
@@ -129,7 +131,7 @@ void check_encodable(F f, const FieldBytes& value, const std::optional<FieldByte
 // Validates a decoded value and mask; returns the mask limited to the field's width.
 std::optional<FieldBytes> check_decoded(const Reader& in, F f, const FieldBytes& value,
                                         const std::optional<FieldBytes>& mask) {
-  const FieldBytes full = full_mask(f);
+  const FieldBytes full = full_field_mask(f);
   if (!within(value, full)) in.fail(errors::bmc_bad_value, name_of(f) + " value has bits outside the field");
   if (!mask) return std::nullopt;
   const FieldBytes clipped = and_bytes(*mask, full);
@@ -221,7 +223,7 @@ void encode_match(const Match& match, Version version, Writer& out) {
   for (Field f : kWireOrder) {
     const Match::Entry* e = match.find(f);
     if (e == nullptr) continue;
-    const bool exact = e->mask == full_mask(f);
+    const bool exact = e->mask == full_field_mask(f);
     encode_oxm_field(f, e->value, exact ? std::nullopt : std::optional<FieldBytes>(e->mask), version, out);
   }
   out.patch_length(start + 2, start);
@@ -247,7 +249,7 @@ Match decode_match(Reader& in) {
     const OxmEntry e = decode_oxm_field(body);
     if (seen.test(index(e.field))) body.fail(errors::bmc_dup_field, name_of(e.field) + " appears twice");
     seen.set(index(e.field));
-    match.set(e.field, e.value, e.mask.value_or(full_mask(e.field)));
+    match.set(e.field, e.value, e.mask.value_or(full_field_mask(e.field)));
     // The spec and OVS require each prerequisite to come before the fields that need it,
     // so the match read so far must be consistent after every field.
     try {
