@@ -14,6 +14,7 @@
 #include "libvtap/explain.hpp"
 #include "libvtap/json.hpp"
 #include "libvtap/translator.hpp"
+#include "options.hpp"
 
 namespace {
 
@@ -26,10 +27,19 @@ Commands:
       Write DIR/<switch>.groups, DIR/<switch>.flows (and DIR/<switch>.meters when a
       policy has a rate limit) for every switch that needs rules, each loadable by
       ovs-ofctl -O OpenFlow15 --bundle add-groups|add-flows (meters: one
-      ovs-ofctl -O OpenFlow15 add-meter per line).
+      ovs-ofctl -O OpenFlow15 add-meter per line). Such files left in DIR by an
+      earlier compile are removed.
   explain --topology T.json --policies P.json --packet FLOW
       Say which monitors get a copy of FLOW (ovs-fields syntax, e.g.
       'tcp,dl_src=fa:00:00:00:00:01,nw_src=10.1.1.1,tp_dst=80') and why.
+  apply --topology T.json --policies P.json --switch NAME=TARGET...
+      Bring each named switch to its plan over OpenFlow: read what it holds of
+      libvtap's rules, send the minimal change in atomic bundles, confirm with a
+      barrier, and report what changed. TARGET as for ovs-ofctl: tcp:IP[:PORT],
+      ssl:IP[:PORT] or unix:PATH (e.g. unix:/var/run/openvswitch/br0.mgmt).
+  dump --switch NAME=TARGET...
+      Print the libvtap-owned meters, groups and flows of each switch in
+      ovs-ofctl syntax.
 
 Translation options:
   --forwarding=path|normal|resubmit[:TABLE]
@@ -40,22 +50,19 @@ Translation options:
   --marks=FIRST-LAST  VLAN IDs reserved to mark copies (default: 3000-4094)
   --max-composed=N    bound on composed rules per sender port (default: 4096)
 
+Switch options:
+  -O, --protocols=LIST   OpenFlow versions to offer (default:
+                         OpenFlow13,OpenFlow14,OpenFlow15)
+  --timeout=SECS         give up on a switch after SECS seconds (default: 30)
+  -p, --private-key=FILE, -c, --certificate=FILE, -C, --ca-cert=FILE
+                         PEM files for ssl: targets
+
 Other options:
   -h, --help          show this help
   -V, --version       show the version
-Bad input exits with status 2 and one line naming the file, policy and field.
+Bad input exits with status 2 and one line naming the file, policy and field;
+a switch that refuses a change or cannot be reached makes apply/dump exit 1.
 )";
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct Options {
-  std::string command;
-  std::optional<std::filesystem::path> topology, policies, out;
-  std::optional<std::string> packet;
-  vtap::TranslatorOptions translator;
-};
 
 unsigned long parse_number(const std::string& name, const std::string& text, unsigned long max) {
   std::size_t used = 0;
@@ -83,6 +90,9 @@ Options parse_args(int argc, char** argv) {
       std::cout << "vtapctl (libvtap) 0.1.0\n";
       std::exit(0);
     }
+    static const std::map<std::string, std::string> short_options{
+        {"-O", "--protocols"}, {"-p", "--private-key"}, {"-c", "--certificate"}, {"-C", "--ca-cert"}};
+    if (auto it = short_options.find(arg); it != short_options.end()) arg = it->second;
     if (!arg.starts_with("--")) {
       if (!o.command.empty()) throw UsageError("unexpected argument \"" + arg + "\"");
       o.command = arg;
@@ -100,6 +110,28 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--policies") o.policies = value;
     else if (arg == "--out") o.out = value;
     else if (arg == "--packet") o.packet = value;
+    else if (arg == "--switch") {
+      const auto eq2 = value.find('=');
+      if (eq2 == std::string::npos || eq2 == 0)
+        throw UsageError("--switch: expected NAME=TARGET, e.g. s1=unix:/var/run/openvswitch/s1.mgmt");
+      o.switches.emplace_back(value.substr(0, eq2), value.substr(eq2 + 1));
+    } else if (arg == "--protocols") {
+      o.session.versions.clear();
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        const auto comma = value.find(',', start);
+        const std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const auto v = vtap::openflow::version_from_string(name);
+        if (!v) throw UsageError("--protocols: \"" + name + "\" is not OpenFlow13, OpenFlow14 or OpenFlow15");
+        o.session.versions.push_back(*v);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (arg == "--timeout") {
+      o.session.request_timeout = std::chrono::seconds(parse_number(arg, value, 3600));
+    } else if (arg == "--private-key") o.session.ssl_private_key = value;
+    else if (arg == "--certificate") o.session.ssl_certificate = value;
+    else if (arg == "--ca-cert") o.session.ssl_ca_certificate = value;
     else if (arg == "--table") t.table = static_cast<std::uint8_t>(parse_number(arg, value, 254));
     else if (arg == "--copy-table") t.copy_table = static_cast<std::uint8_t>(parse_number(arg, value, 254));
     else if (arg == "--priority") t.priority = static_cast<std::uint16_t>(parse_number(arg, value, 65535));
@@ -129,6 +161,8 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
+}  // namespace
+
 // Loads topology and policies into a translator; every error names the file.
 vtap::Translator load(const Options& o) {
   if (!o.topology) throw UsageError(o.command + ": --topology is required");
@@ -143,6 +177,8 @@ vtap::Translator load(const Options& o) {
   }
   return translator;
 }
+
+namespace {
 
 std::string lines(const auto& items) {
   std::string s;
@@ -161,6 +197,12 @@ int compile(const Options& o) {
     if (!sp.meters.empty()) files[*o.out / (name + ".meters")] = lines(sp.meters);
   }
   std::filesystem::create_directories(*o.out);
+  // Files of an earlier compile that this plan no longer has would mislead whoever loads DIR.
+  for (const auto& entry : std::filesystem::directory_iterator(*o.out)) {
+    const auto ext = entry.path().extension();
+    if ((ext == ".groups" || ext == ".flows" || ext == ".meters") && !files.contains(entry.path()))
+      std::filesystem::remove(entry.path());
+  }
   for (const auto& [path, text] : files) {
     const auto tmp = std::filesystem::path(path.string() + ".tmp");
     std::ofstream(tmp) << text;
@@ -193,6 +235,8 @@ int main(int argc, char** argv) {
     const Options o = parse_args(argc, argv);
     if (o.command == "compile") return compile(o);
     if (o.command == "explain") return explain(o);
+    if (o.command == "apply") return apply(o, load(o).plan());
+    if (o.command == "dump") return dump(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {
     std::cerr << "vtapctl: " << e.what() << "\n";

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "golden.hpp"
 #include "libvtap/openflow/actions.hpp"
 #include "libvtap/openflow/instructions.hpp"
 #include "libvtap/openflow/oxm.hpp"
@@ -27,46 +28,19 @@
 namespace vtap::openflow {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using golden::Bytes;
+using golden::first_line;
+using golden::from_hex;
+using golden::have_ovs_ofctl;
+using golden::read_keyed;
+using golden::run;
+using golden::to_hex;
 const std::string kDataDir = std::string(VTAP_TEST_DATA) + "/openflow/";
-
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  for (std::uint8_t b : bytes) out += {"0123456789abcdef"[b >> 4], "0123456789abcdef"[b & 15]};
-  return out;
-}
-
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  if (hex == "-") return out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-
-// Runs a shell command and returns what it printed on stdout.
-std::string run(const std::string& command) {
-  std::string out;
-  if (FILE* p = popen(command.c_str(), "r")) {
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    pclose(p);
-  }
-  return out;
-}
 
 FieldBytes uint_bytes(Field f, std::uint64_t v) {
   FieldBytes b{};
   for (std::size_t i = 0; i < field_bytes(f); ++i) b[field_bytes(f) - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
   return b;
-}
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-bool have_ovs_ofctl() {
-  static const bool have = std::system("command -v ovs-ofctl >/dev/null 2>&1") == 0;
-  return have;
 }
 
 std::string ofp_print(const Bytes& message) { return first_line(run("ovs-ofctl ofp-print " + to_hex(message) + " 2>/dev/null")); }
@@ -536,16 +510,6 @@ Bytes ovs_encoding(Version v, const std::string& flow) {
     }
   }
   return from_hex(hex);
-}
-
-std::map<std::string, std::string> read_keyed(const std::string& path) {
-  std::map<std::string, std::string> keyed;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    const auto colon = line.find(": ");
-    if (!line.starts_with('#') && colon != std::string::npos) keyed[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return keyed;
 }
 
 TEST(OpenflowOracle, FlowModsDecodeInOvsAsIntendedAndOvsEncodingsDecodeHere) {

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Install benchmark (issue: native transport): N policies' flows and groups into a fresh
+netdev bridge, timed to the barrier reply, beside `ovs-ofctl -O OpenFlow15 --bundle
+add-groups` + `add-flows` of the same plan text, in the same run. Prints one line per N with
+medians over --repeat runs and the ratio ours/ovs-ofctl, plus our CPU time as a fraction of
+ovs-vswitchd's during our install.
+
+    python3 bench/install.py [--sizes 1000,10000,100000] [--repeat 5] [--build build]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+from ovs_sandbox import OvsSandbox  # noqa: E402
+
+
+def write_inputs(workdir: Path, n: int) -> None:
+    """One switch; senders, receivers and monitors drawn from 200 hosts; n policies."""
+    hosts = [{"name": f"vm{i}", "mac": f"fa:16:3e:00:{i >> 8:02x}:{i & 0xff:02x}",
+              "ip": f"10.0.{i >> 8}.{i & 0xff}", "switch": "s1", "port": i + 1} for i in range(200)]
+    topo = {"switches": [{"name": "s1", "dpid": "0000000000000001"}], "hosts": hosts, "links": []}
+    policies, k = [], 0
+    filters = ["tcp,tp_dst=80", "udp,tp_dst=53", "tcp,tp_dst=443", "ip"]
+    for s in range(200):
+        for r in range(200):
+            if len(policies) == n:
+                break
+            if s == r:
+                continue
+            m = (s + r) % 200
+            if m in (s, r):
+                continue
+            k += 1
+            policies.append({"id": k, "sender": {"mac": hosts[s]["mac"]}, "receiver": {"mac": hosts[r]["mac"]},
+                             "monitor": {"mac": hosts[m]["mac"]}, "filter": filters[k % len(filters)]})
+    (workdir / "topology.json").write_text(json.dumps(topo))
+    (workdir / "policies.json").write_text(json.dumps({"policies": policies}))
+
+
+def cpu_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fresh_bridge(ovs: OvsSandbox) -> None:
+    ovs.vsctl("--if-exists", "del-br", "s1")
+    ovs.add_bridge("s1", dpid=1, datapath_type="netdev")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--build", default=str(ROOT / "build"))
+    args = parser.parse_args()
+    vtapctl = Path(args.build) / "vtapctl"
+    bench = Path(args.build) / "bench" / "bench_install"
+    with OvsSandbox() as ovs:
+        vswitchd = ovs.pids["ovs-vswitchd"]
+        for n in (int(x) for x in args.sizes.split(",")):
+            work = ovs.dir / f"n{n}"
+            work.mkdir()
+            write_inputs(work, n)
+            subprocess.run([str(vtapctl), "compile", "--topology", str(work / "topology.json"), "--policies",
+                            str(work / "policies.json"), "--out", str(work / "out")], check=True, capture_output=True)
+            ofctl_times, our_times, cpu_share, counts = [], [], [], None
+            for _ in range(args.repeat):
+                fresh_bridge(ovs)
+                start = time.perf_counter()
+                ovs.ofctl("-O", "OpenFlow15", "--bundle", "add-groups", "s1", str(work / "out" / "s1.groups"))
+                ovs.ofctl("-O", "OpenFlow15", "--bundle", "add-flows", "s1", str(work / "out" / "s1.flows"))
+                ofctl_times.append(time.perf_counter() - start)
+                fresh_bridge(ovs)
+                before = cpu_of(vswitchd)
+                out = subprocess.run([str(bench), "--target", f"unix:{ovs.dir}/s1.mgmt", "--topology",
+                                      str(work / "topology.json"), "--policies", str(work / "policies.json")],
+                                     check=True, capture_output=True, text=True).stdout
+                result = json.loads(out)
+                switch_cpu = cpu_of(vswitchd) - before
+                our_times.append(result["wall_s"])
+                cpu_share.append(result["cpu_s"] / switch_cpu if switch_cpu > 0 else float("nan"))
+                counts = (result["flows"], result["groups"])
+            ours, peer = statistics.median(our_times), statistics.median(ofctl_times)
+            print(f"install n={n} ({counts[0]} flows, {counts[1]} groups): libvtap {ours:.3f} s, "
+                  f"ovs-ofctl --bundle {peer:.3f} s, ratio {ours / peer:.2f}x; "
+                  f"our CPU {statistics.median(cpu_share):.2f}x of ovs-vswitchd's (median of {args.repeat})",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

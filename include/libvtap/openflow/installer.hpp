@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// Brings one switch to a SwitchPlan: reads what the switch holds of libvtap's state (flows
+/// by cookie, the groups and meters those flows use), computes the minimal change, and
+/// applies it — meters first, then flows and groups in atomic bundles, then meter deletions —
+/// confirming with a barrier. Rules not owned by libvtap are never read or touched.
+
+#include <cstddef>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "libvtap/openflow/session.hpp"
+#include "libvtap/translator.hpp"
+
+namespace vtap::openflow {
+
+/// The minimal change that turns one switch's libvtap state `have` into `want`.
+struct ChangeSet {
+  std::vector<MeterMod> meters_first;  ///< Adds and modifications (OVS bundles hold no meters).
+  std::vector<Message> bundle;         ///< Group adds/modifies, flow deletes, flow adds/modifies, group deletes.
+  std::vector<MeterMod> meters_last;   ///< Deletions, once nothing uses them.
+  std::size_t flows_added = 0, flows_modified = 0, flows_deleted = 0;
+  std::size_t groups_added = 0, groups_modified = 0, groups_deleted = 0;
+  std::size_t meters_added = 0, meters_modified = 0, meters_deleted = 0;
+
+  bool empty() const noexcept { return meters_first.empty() && bundle.empty() && meters_last.empty(); }
+  /// e.g. `+2 flows, ~1 group, -1 meter` or `no change`.
+  std::string summary() const;
+};
+
+/// Pure: the change from `have` to `want`. Flows are the same rule when table, priority and
+/// match agree (then a different cookie or action list is a modification).
+ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want);
+
+/// What async_install did.
+struct InstallReport {
+  ChangeSet change;
+  BundleResult bundle;
+};
+
+using StateHandler = std::function<void(std::error_code, SwitchPlan)>;
+using InstallHandler = std::function<void(std::error_code, InstallReport)>;
+
+void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler);
+void install_impl(const std::shared_ptr<Session>& session, SwitchPlan want, InstallHandler handler);
+
+/// Reads the libvtap-owned state of the switch. Signature void(std::error_code, SwitchPlan).
+template <class Token>
+auto async_read_state(const std::shared_ptr<Session>& session, Token&& token) {
+  return boost::asio::async_initiate<Token, void(std::error_code, SwitchPlan)>(
+      [session](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        read_state_impl(session, [shared](std::error_code ec, SwitchPlan plan) { (*shared)(ec, std::move(plan)); });
+      },
+      token);
+}
+
+/// Reads, diffs and applies; a switch that refuses part of the change keeps its previous
+/// flows and groups (the bundle is discarded). Signature void(std::error_code, InstallReport).
+template <class Token>
+auto async_install(const std::shared_ptr<Session>& session, SwitchPlan want, Token&& token) {
+  return boost::asio::async_initiate<Token, void(std::error_code, InstallReport)>(
+      [session](auto handler, SwitchPlan w) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        install_impl(session, std::move(w),
+                     [shared](std::error_code ec, InstallReport r) { (*shared)(ec, std::move(r)); });
+      },
+      token, std::move(want));
+}
+
+}  // namespace vtap::openflow

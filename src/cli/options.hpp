@@ -1,0 +1,31 @@
+#pragma once
+// vtapctl's parsed command line, shared by its command implementations.
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "libvtap/openflow/session.hpp"
+#include "libvtap/translator.hpp"
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::string command;
+  std::optional<std::filesystem::path> topology, policies, out;
+  std::optional<std::string> packet;
+  std::vector<std::pair<std::string, std::string>> switches;  // --switch NAME=TARGET
+  vtap::TranslatorOptions translator;
+  vtap::openflow::SessionOptions session;
+};
+
+// Loads topology and policies into a translator; every error names the file.
+vtap::Translator load(const Options& o);
+// `vtapctl apply` and `vtapctl dump` (switch_commands.cpp). Exit status.
+int apply(const Options& o, const vtap::Plan& plan);
+int dump(const Options& o);

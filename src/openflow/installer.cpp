@@ -1,0 +1,164 @@
+#include "libvtap/openflow/installer.hpp"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace vtap::openflow {
+namespace {
+
+using FlowKey = std::tuple<std::uint8_t, std::uint16_t, Match>;
+FlowKey key_of(const FlowRule& r) { return {r.table, r.priority, r.match}; }
+
+// Groups and meters referenced by a flow's actions (meters also by copy-table flows).
+void collect_references(const FlowRule& r, std::set<std::uint32_t>& groups, std::set<std::uint32_t>& meters) {
+  for (const Action& a : r.actions) {
+    if (const auto* g = std::get_if<GroupAction>(&a)) groups.insert(g->group_id);
+    if (const auto* m = std::get_if<MeterAction>(&a)) meters.insert(m->meter_id);
+  }
+}
+
+}  // namespace
+
+std::string ChangeSet::summary() const {
+  std::string out;
+  auto add = [&](std::size_t n, const char* sign, const char* what) {
+    if (n == 0) return;
+    if (!out.empty()) out += ", ";
+    out += std::string(sign) + std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  add(flows_added, "+", "flow");
+  add(flows_modified, "~", "flow");
+  add(flows_deleted, "-", "flow");
+  add(groups_added, "+", "group");
+  add(groups_modified, "~", "group");
+  add(groups_deleted, "-", "group");
+  add(meters_added, "+", "meter");
+  add(meters_modified, "~", "meter");
+  add(meters_deleted, "-", "meter");
+  return out.empty() ? "no change" : out;
+}
+
+ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
+  ChangeSet c;
+  std::map<std::uint32_t, const MeterEntry*> old_meters, new_meters;
+  for (const auto& m : have.meters) old_meters[m.meter_id] = &m;
+  for (const auto& m : want.meters) new_meters[m.meter_id] = &m;
+  for (const auto& [id, m] : new_meters) {
+    auto it = old_meters.find(id);
+    if (it == old_meters.end()) {
+      c.meters_first.push_back(MeterMod{MeterModCommand::add, *m});
+      ++c.meters_added;
+    } else if (!(*it->second == *m)) {
+      c.meters_first.push_back(MeterMod{MeterModCommand::modify, *m});
+      ++c.meters_modified;
+    }
+  }
+  for (const auto& [id, m] : old_meters)
+    if (!new_meters.contains(id)) {
+      c.meters_last.push_back(MeterMod{MeterModCommand::delete_, *m});
+      ++c.meters_deleted;
+    }
+
+  std::map<std::uint32_t, const GroupEntry*> old_groups, new_groups;
+  for (const auto& g : have.groups) old_groups[g.group_id] = &g;
+  for (const auto& g : want.groups) new_groups[g.group_id] = &g;
+  for (const auto& [id, g] : new_groups) {
+    auto it = old_groups.find(id);
+    if (it == old_groups.end()) {
+      c.bundle.push_back(GroupMod{GroupModCommand::add, *g});
+      ++c.groups_added;
+    } else if (!(*it->second == *g)) {
+      c.bundle.push_back(GroupMod{GroupModCommand::modify, *g});
+      ++c.groups_modified;
+    }
+  }
+
+  std::map<FlowKey, const FlowRule*> old_flows, new_flows;
+  for (const auto& f : have.flows) old_flows[key_of(f)] = &f;
+  for (const auto& f : want.flows) new_flows[key_of(f)] = &f;
+  for (const auto& [key, f] : old_flows)
+    if (!new_flows.contains(key)) {
+      FlowMod del{FlowModCommand::delete_strict, *f};
+      del.rule.actions.clear();
+      c.bundle.push_back(std::move(del));
+      ++c.flows_deleted;
+    }
+  for (const auto& [key, f] : new_flows) {
+    auto it = old_flows.find(key);
+    if (it == old_flows.end()) {
+      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+      ++c.flows_added;
+    } else if (!(*it->second == *f)) {
+      // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
+      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+      ++c.flows_modified;
+    }
+  }
+  for (const auto& [id, g] : old_groups)
+    if (!new_groups.contains(id)) {
+      GroupMod del{GroupModCommand::delete_, GroupEntry{id, g->type, {}}};
+      c.bundle.push_back(std::move(del));
+      ++c.groups_deleted;
+    }
+  return c;
+}
+
+void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler) {
+  FlowStatsRequest flows;
+  flows.cookie = cookie_magic;
+  flows.cookie_mask = cookie_magic_mask;
+  session->async_request(MultipartRequest{0, flows}, [session, handler](std::error_code ec, std::vector<Frame> frames) {
+    if (ec) return handler(ec, {});
+    auto plan = std::make_shared<SwitchPlan>();
+    std::set<std::uint32_t> groups, meters;
+    for (const Frame& f : frames)
+      for (const FlowStats& s : std::get<std::vector<FlowStats>>(std::get<MultipartReply>(f.message).body)) {
+        plan->flows.push_back(s.rule);
+        collect_references(s.rule, groups, meters);
+      }
+    session->async_request(
+        MultipartRequest{0, GroupDescRequest{}},
+        [session, handler, plan, groups, meters](std::error_code ec2, std::vector<Frame> gframes) {
+          if (ec2) return handler(ec2, {});
+          for (const Frame& f : gframes)
+            for (const GroupEntry& g : std::get<std::vector<GroupEntry>>(std::get<MultipartReply>(f.message).body))
+              if (groups.contains(g.group_id)) plan->groups.push_back(g);
+          session->async_request(
+              MultipartRequest{0, MeterConfigRequest{}},
+              [handler, plan, meters](std::error_code ec3, std::vector<Frame> mframes) {
+                if (ec3) return handler(ec3, {});
+                for (const Frame& f : mframes)
+                  for (const MeterEntry& m : std::get<std::vector<MeterEntry>>(std::get<MultipartReply>(f.message).body))
+                    if (meters.contains(m.meter_id)) plan->meters.push_back(m);
+                std::sort(plan->flows.begin(), plan->flows.end());
+                std::sort(plan->groups.begin(), plan->groups.end());
+                std::sort(plan->meters.begin(), plan->meters.end());
+                handler({}, std::move(*plan));
+              });
+        });
+  });
+}
+
+void install_impl(const std::shared_ptr<Session>& session, SwitchPlan want, InstallHandler handler) {
+  read_state_impl(session, [session, want = std::move(want), handler](std::error_code ec, SwitchPlan have) {
+    if (ec) return handler(ec, {});
+    auto report = std::make_shared<InstallReport>();
+    report->change = diff(have, want);
+    // Meters first (bundles cannot carry them), confirmed by a barrier.
+    for (const MeterMod& m : report->change.meters_first) session->send(m);
+    session->async_barrier([session, handler, report](std::error_code ec2, std::vector<Frame>) {
+      if (ec2) return handler(ec2, std::move(*report));
+      session->async_bundle(report->change.bundle, [session, handler, report](std::error_code ec3, BundleResult result) {
+        report->bundle = std::move(result);
+        if (ec3) return handler(ec3, std::move(*report));
+        for (const MeterMod& m : report->change.meters_last) session->send(m);
+        session->async_barrier([handler, report](std::error_code ec4, std::vector<Frame>) {
+          handler(ec4, std::move(*report));
+        });
+      });
+    });
+  });
+}
+
+}  // namespace vtap::openflow

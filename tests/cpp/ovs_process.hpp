@@ -1,0 +1,68 @@
+#pragma once
+// A private ovsdb-server + ovs-vswitchd (dummy datapath) for C++ tests, stopped on every
+// exit path by its pidfiles. Skips the test when Open vSwitch is not installed.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace vtap::testing {
+
+class OvsProcess {
+ public:
+  OvsProcess() {
+    char tmpl[] = "/tmp/vtap-ovs-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    env_ = "OVS_RUNDIR=" + dir_ + " OVS_LOGDIR=" + dir_ + " OVS_DBDIR=" + dir_ + " OVS_SYSCONFDIR=" + dir_ +
+           " PATH=$PATH:/usr/sbin ";
+    ok_ = run("ovsdb-tool create " + dir_ + "/conf.db /usr/share/openvswitch/vswitch.ovsschema") &&
+          run("ovsdb-server --remote=punix:" + dir_ + "/db.sock --pidfile=" + dir_ + "/ovsdb.pid --detach --no-chdir --log-file=" +
+              dir_ + "/ovsdb.log " + dir_ + "/conf.db") &&
+          vsctl("--no-wait init") &&
+          run("ovs-vswitchd unix:" + dir_ + "/db.sock --pidfile=" + dir_ + "/vswitchd.pid --detach --no-chdir --log-file=" +
+              dir_ + "/vswitchd.log --enable-dummy=override --disable-system --disable-system-route");
+  }
+  ~OvsProcess() {
+    for (const char* name : {"vswitchd", "ovsdb"}) {
+      const pid_t pid = pid_of(name);
+      if (pid <= 0) continue;
+      ::kill(pid, SIGCONT);
+      ::kill(pid, SIGTERM);
+      // The daemons are not our children: poll until the pid is gone (at most 5 s).
+      for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) ::usleep(10'000);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  OvsProcess(const OvsProcess&) = delete;
+  OvsProcess& operator=(const OvsProcess&) = delete;
+
+  bool ok() const { return ok_; }
+  const std::string& dir() const { return dir_; }
+  bool run(const std::string& command) const { return std::system((env_ + command + " >/dev/null 2>&1").c_str()) == 0; }
+  bool vsctl(const std::string& args) const { return run("ovs-vsctl --timeout=20 --db=unix:" + dir_ + "/db.sock " + args); }
+  bool add_bridge(const std::string& name, unsigned dpid) const {
+    char id[17];
+    std::snprintf(id, sizeof id, "%016x", dpid);
+    return vsctl("add-br " + name + " -- set bridge " + name + " datapath_type=dummy fail_mode=secure " +
+                 "protocols=OpenFlow13,OpenFlow14,OpenFlow15 other-config:datapath-id=" + id);
+  }
+  std::string mgmt(const std::string& bridge) const { return "unix:" + dir_ + "/" + bridge + ".mgmt"; }
+  pid_t pid_of(const char* name) const {
+    std::ifstream in(dir_ + "/" + name + ".pid");
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+ private:
+  std::string dir_, env_;
+  bool ok_ = false;
+};
+
+}  // namespace vtap::testing
