@@ -5,7 +5,7 @@
 # system Open vSwitch service is never started or stopped.
 
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES=(build-essential cmake ninja-build g++ clang libgtest-dev libbenchmark-dev
+APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool)
 PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
 

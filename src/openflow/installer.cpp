@@ -140,23 +140,16 @@ void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handl
   });
 }
 
-void install_impl(const std::shared_ptr<Session>& session, SwitchPlan want, InstallHandler handler) {
-  read_state_impl(session, [session, want = std::move(want), handler](std::error_code ec, SwitchPlan have) {
+void apply_impl(const std::shared_ptr<Session>& session, ChangeSet change, ApplyHandler handler) {
+  auto c = std::make_shared<ChangeSet>(std::move(change));
+  // Meters first (bundles cannot carry them), confirmed by a barrier.
+  for (const MeterMod& m : c->meters_first) session->send(m);
+  session->async_barrier([session, handler, c](std::error_code ec, std::vector<Frame>) {
     if (ec) return handler(ec, {});
-    auto report = std::make_shared<InstallReport>();
-    report->change = diff(have, want);
-    // Meters first (bundles cannot carry them), confirmed by a barrier.
-    for (const MeterMod& m : report->change.meters_first) session->send(m);
-    session->async_barrier([session, handler, report](std::error_code ec2, std::vector<Frame>) {
-      if (ec2) return handler(ec2, std::move(*report));
-      session->async_bundle(report->change.bundle, [session, handler, report](std::error_code ec3, BundleResult result) {
-        report->bundle = std::move(result);
-        if (ec3) return handler(ec3, std::move(*report));
-        for (const MeterMod& m : report->change.meters_last) session->send(m);
-        session->async_barrier([handler, report](std::error_code ec4, std::vector<Frame>) {
-          handler(ec4, std::move(*report));
-        });
-      });
+    session->async_bundle(c->bundle, [session, handler, c](std::error_code ec2, BundleResult result) {
+      if (ec2) return handler(ec2, std::move(result));
+      for (const MeterMod& m : c->meters_last) session->send(m);
+      session->async_barrier([handler, result](std::error_code ec3, std::vector<Frame>) { handler(ec3, result); });
     });
   });
 }

@@ -449,7 +449,7 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
       return done({}, std::move(run->result));
     }
     const std::uint32_t id = impl->next_bundle++;
-    const std::uint16_t flags = bundle_atomic | bundle_ordered;
+    constexpr std::uint16_t flags = bundle_atomic | bundle_ordered;
     const std::size_t first = run->next;
     const std::size_t last = std::min(run->mods.size(), first + std::max<std::size_t>(1, impl->opt.bundle_chunk));
     auto fail = [impl, run, step](std::error_code ec) {
@@ -458,7 +458,7 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
       done(ec, std::move(run->result));
     };
     impl->request(BundleControl{id, BundleControlType::open_request, flags},
-                  [impl, run, step, id, flags, first, last, fail](std::error_code ec, std::vector<Frame> frames) {
+                  [impl, run, step, id, first, last, fail](std::error_code ec, std::vector<Frame> frames) {
                     if (ec) return fail(ec);
                     auto xids = std::make_shared<std::map<std::uint32_t, std::size_t>>();
                     for (std::size_t i = first; i < last; ++i) {

@@ -1,9 +1,10 @@
 #pragma once
 /// @file
-/// Brings one switch to a SwitchPlan: reads what the switch holds of libvtap's state (flows
-/// by cookie, the groups and meters those flows use), computes the minimal change, and
-/// applies it — meters first, then flows and groups in atomic bundles, then meter deletions —
-/// confirming with a barrier. Rules not owned by libvtap are never read or touched.
+/// Reading and changing one switch's libvtap state over a native Session: what the switch
+/// holds (flows by cookie, the groups and meters those flows use), the minimal change to a
+/// SwitchPlan, and applying it — meters first, then flows and groups in atomic bundles, then
+/// meter deletions — confirmed by a barrier. Rules not owned by libvtap are never read or
+/// touched. vtap::SwitchConnection (transport.hpp) is the blocking front of these.
 
 #include <cstddef>
 #include <string>
@@ -33,17 +34,17 @@ struct ChangeSet {
 /// match agree (then a different cookie or action list is a modification).
 ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want);
 
-/// What async_install did.
+/// What an install did.
 struct InstallReport {
   ChangeSet change;
   BundleResult bundle;
 };
 
 using StateHandler = std::function<void(std::error_code, SwitchPlan)>;
-using InstallHandler = std::function<void(std::error_code, InstallReport)>;
+using ApplyHandler = std::function<void(std::error_code, BundleResult)>;
 
 void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler);
-void install_impl(const std::shared_ptr<Session>& session, SwitchPlan want, InstallHandler handler);
+void apply_impl(const std::shared_ptr<Session>& session, ChangeSet change, ApplyHandler handler);
 
 /// Reads the libvtap-owned state of the switch. Signature void(std::error_code, SwitchPlan).
 template <class Token>
@@ -56,17 +57,17 @@ auto async_read_state(const std::shared_ptr<Session>& session, Token&& token) {
       token);
 }
 
-/// Reads, diffs and applies; a switch that refuses part of the change keeps its previous
-/// flows and groups (the bundle is discarded). Signature void(std::error_code, InstallReport).
+/// Sends `change`: meters_first, a barrier, the bundle (Session::async_bundle), meters_last,
+/// a barrier. Stops at the first refusal, which the BundleResult describes. Signature
+/// void(std::error_code, BundleResult).
 template <class Token>
-auto async_install(const std::shared_ptr<Session>& session, SwitchPlan want, Token&& token) {
-  return boost::asio::async_initiate<Token, void(std::error_code, InstallReport)>(
-      [session](auto handler, SwitchPlan w) {
+auto async_apply(const std::shared_ptr<Session>& session, ChangeSet change, Token&& token) {
+  return boost::asio::async_initiate<Token, void(std::error_code, BundleResult)>(
+      [session](auto handler, ChangeSet c) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        install_impl(session, std::move(w),
-                     [shared](std::error_code ec, InstallReport r) { (*shared)(ec, std::move(r)); });
+        apply_impl(session, std::move(c), [shared](std::error_code ec, BundleResult r) { (*shared)(ec, std::move(r)); });
       },
-      token, std::move(want));
+      token, std::move(change));
 }
 
 }  // namespace vtap::openflow

@@ -1,0 +1,99 @@
+#pragma once
+/// @file
+/// The transport interface: how libvtap reads and changes one switch's OpenFlow state,
+/// whatever carries the messages (the native Asio codec, Open vSwitch's libopenvswitch).
+///
+/// A Transport opens SwitchConnections; a SwitchConnection reads what the switch holds of
+/// libvtap's state (flows by cookie, the groups and meters they use), applies a ChangeSet
+/// (meters first, flows and groups in atomic bundles, meter deletions last, confirmed by a
+/// barrier) and reads counters. install() builds on those three: read, diff, apply, and on a
+/// refusal put the switch back as it was. Calls block; one connection is used by one thread
+/// at a time, different connections by any threads.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "libvtap/error.hpp"
+#include "libvtap/openflow/installer.hpp"
+#include "libvtap/openflow/messages.hpp"
+#include "libvtap/openflow/session.hpp"
+#include "libvtap/translator.hpp"
+
+namespace vtap {
+
+/// A connection failed, timed out, or the switch refused a message. what() names the
+/// switch target and, for a refusal, the OpenFlow error and the refused rule.
+class TransportError : public Error {
+ public:
+  TransportError(std::error_code code, const std::string& message, std::optional<std::size_t> failed_index = {},
+                 std::optional<openflow::ErrorMessage> switch_error = {})
+      : Error(message), code_(code), failed_index_(failed_index), switch_error_(std::move(switch_error)) {}
+  /// openflow::openflow_category() for an OpenFlow error the switch sent, else the transport's.
+  std::error_code code() const noexcept { return code_; }
+  /// Index in ChangeSet::bundle of the message the switch refused, when known.
+  std::optional<std::size_t> failed_index() const noexcept { return failed_index_; }
+  const std::optional<openflow::ErrorMessage>& switch_error() const noexcept { return switch_error_; }
+
+ private:
+  std::error_code code_;
+  std::optional<std::size_t> failed_index_;
+  std::optional<openflow::ErrorMessage> switch_error_;
+};
+
+/// Counters of libvtap's rules on one switch.
+struct SwitchStats {
+  std::vector<openflow::FlowStats> flows;    ///< Every libvtap-owned flow (by cookie).
+  std::vector<openflow::GroupStats> groups;  ///< The groups those flows use, buckets in order.
+};
+
+/// One open OpenFlow connection to one switch.
+class SwitchConnection {
+ public:
+  virtual ~SwitchConnection() = default;
+
+  /// The target it was opened with, e.g. `unix:/run/openvswitch/br0.mgmt`.
+  virtual const std::string& target() const noexcept = 0;
+  virtual std::uint64_t datapath_id() const noexcept = 0;
+  virtual openflow::Version version() const noexcept = 0;
+  /// False once the switch went away or close() was called.
+  virtual bool is_open() const noexcept = 0;
+  virtual void close() noexcept = 0;
+
+  /// libvtap's flows (by cookie), the groups and meters they use, each list sorted.
+  virtual SwitchPlan read_state() = 0;
+  /// Sends `change` and waits for the switch to confirm it. On a refusal the refused
+  /// bundle is discarded and TransportError says which message; chunks and meters sent
+  /// before it stay (install() undoes them).
+  virtual openflow::BundleResult apply(const openflow::ChangeSet& change) = 0;
+  virtual SwitchStats stats() = 0;
+
+  /// Brings the switch to `want` with the minimal change. If the switch refuses any part,
+  /// everything already sent is undone, so the switch holds what it held before, and the
+  /// refusal is rethrown.
+  openflow::InstallReport install(const SwitchPlan& want);
+};
+
+/// Opens connections; one Transport may serve many switches at once.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  /// "native" or "openvswitch".
+  virtual std::string_view name() const noexcept = 0;
+  /// Connects to `target` (`tcp:IP[:PORT]`, `ssl:IP[:PORT]`, `unix:PATH`), negotiates the
+  /// version and reads the datapath id. Throws ParseError for a bad target, TransportError
+  /// when the switch cannot be reached or shares no version.
+  virtual std::unique_ptr<SwitchConnection> connect(std::string_view target,
+                                                    const openflow::SessionOptions& options = {}) = 0;
+};
+
+/// The native transport: libvtap's own codec over Boost.Asio, on one I/O thread it owns.
+std::shared_ptr<Transport> make_native_transport();
+
+}  // namespace vtap
