@@ -8,8 +8,8 @@
 # Policy 2 (an MPLS label together with UDP) is refused with a clear error.
 #
 # It installs what is missing, builds, starts ovsdb-server/ovs-vswitchd in a private
-# directory (netdev datapath), compiles the policies with vtapctl, loads them with
-# ovs-ofctl, sends packets with scapy, and shows what each monitor captured. Everything it
+# directory (netdev datapath), installs the policies with `vtapctl apply` over libvtap's own
+# OpenFlow transport, sends packets with scapy, and shows what each monitor captured. Everything it
 # starts is stopped on exit, also on failure or Ctrl-C.
 set -euo pipefail
 
@@ -102,16 +102,15 @@ for line in "${HOSTS[@]}"; do
   done
 done
 
-step "compiling the Fig. 4 policies with vtapctl"
-"$VTAPCTL" compile --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policies.json" --out "$WORK/rules"
-echo "policy 2 of Fig. 4 is refused:"
-if "$VTAPCTL" compile --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policy2.json" --out "$WORK/bad"; then
+step "installing the Fig. 4 policies with vtapctl apply (native OpenFlow, one bundle per switch)"
+SWITCHES=(--switch "s1=unix:$WORK/s1.mgmt" --switch "s2=unix:$WORK/s2.mgmt")
+"$VTAPCTL" apply --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policies.json" "${SWITCHES[@]}"
+echo "applying again changes nothing:"
+"$VTAPCTL" apply --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policies.json" "${SWITCHES[@]}"
+echo "policy 2 of Fig. 4 is refused before anything is sent:"
+if "$VTAPCTL" apply --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policy2.json" "${SWITCHES[@]}"; then
   echo "error: policy 2 was accepted" >&2; exit 1
 fi
-for sw in s1 s2; do
-  ofctl --bundle add-groups "$sw" "$WORK/rules/$sw.groups"
-  ofctl --bundle add-flows "$sw" "$WORK/rules/$sw.flows"
-done
 
 step "capturing what every VM receives, and sending packets"
 for line in "${HOSTS[@]}"; do
@@ -128,9 +127,11 @@ wait 2>/dev/null || true
 step "what each VM received"
 python3 "$REPO_ROOT/scripts/lib/demo_report.py" "$WORK"
 
-step "libvtap's rules on the switches (with packet counters)"
+step "libvtap's rules on the switches, as vtapctl dump reads them back"
+"$VTAPCTL" dump "${SWITCHES[@]}"
+step "their packet counters, as ovs-ofctl shows them"
 for sw in s1 s2; do
-  echo "$sw:"; ofctl --no-stats dump-groups "$sw" | sed 1d
+  echo "$sw:"
   ofctl dump-flows "$sw" cookie=0x7674000000000000/0xffff000000000000 | sed 1d | sed 's/duration=[^,]*, //'
 done
 step "vtapctl explain for an HTTP packet from vm1"
