@@ -7,6 +7,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
+#include <utility>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
@@ -83,6 +84,7 @@ class SessionCategory : public std::error_category {
       case SessionError::timed_out: return "no reply from the switch in time";
       case SessionError::closed: return "connection closed";
       case SessionError::protocol: return "malformed message from the switch";
+      case SessionError::tls_handshake: return "TLS handshake failed (certificate not accepted?)";
     }
     return "unknown session error";
   }
@@ -190,6 +192,7 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
   Stream stream;
   asio::steady_timer tick;
   asio::steady_timer handshake_deadline;
+  std::function<void(std::error_code)> handshake_failed;  // set while the handshake runs
   Version version = Version::of15;
   std::uint64_t dpid = 0;
   bool open = false;       // usable: handshake done, not closed
@@ -344,6 +347,7 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
     handshake_deadline.cancel();
     stream.close();
     hello_waiter = nullptr;
+    if (auto failed = std::move(handshake_failed)) failed(ec);
     auto waiting = std::move(pending);
     pending.clear();
     for (auto& [xid, p] : waiting) p.handler(ec, std::move(p.frames));
@@ -352,7 +356,12 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
 
   // -- handshake: HELLO both ways, then FEATURES.
   void handshake(std::function<void(std::error_code)> done) {
-    auto finish = std::make_shared<std::function<void(std::error_code)>>(std::move(done));
+    // Completes once: with the handshake's outcome, or with why the connection failed first.
+    auto finish = std::make_shared<std::function<void(std::error_code)>>(
+        [done = std::move(done), called = false](std::error_code ec) mutable {
+          if (!std::exchange(called, true)) done(ec);
+        });
+    handshake_failed = [finish](std::error_code ec) { (*finish)(ec); };
     hello_waiter = [self = shared_from_this(), finish](std::optional<Frame> f) {
       std::optional<Version> chosen;
       for (Version v : self->opt.versions) {
@@ -378,6 +387,7 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
         self->dpid = std::get<FeaturesReply>(frames.back().message).datapath_id;
         self->open = true;
         self->handshake_deadline.cancel();
+        self->handshake_failed = nullptr;
         (*finish)({});
       });
     };
@@ -521,16 +531,23 @@ void Session::connect_impl(asio::io_context& io, Target target, SessionOptions o
   }
   impl->ssl.emplace(asio::ssl::context::tls_client);
   auto& ctx = *impl->ssl;
-  ctx.use_private_key_file(impl->opt.ssl_private_key, asio::ssl::context::pem);
-  ctx.use_certificate_file(impl->opt.ssl_certificate, asio::ssl::context::pem);
-  ctx.load_verify_file(impl->opt.ssl_ca_certificate);
+  // Like ovs-ofctl, ssl: needs our key and certificate and the CA that signed the switch's.
+  auto load = [&](const std::string& file, const char* what, auto use) {
+    if (file.empty()) throw Error(t.to_string() + ": ssl needs a " + what);
+    boost::system::error_code ec;
+    use(file, ec);
+    if (ec) throw Error(t.to_string() + ": " + what + " " + file + ": " + ec.message());
+  };
+  load(impl->opt.ssl_private_key, "private key", [&](auto& f, auto& ec) { ctx.use_private_key_file(f, asio::ssl::context::pem, ec); });
+  load(impl->opt.ssl_certificate, "certificate", [&](auto& f, auto& ec) { ctx.use_certificate_file(f, asio::ssl::context::pem, ec); });
+  load(impl->opt.ssl_ca_certificate, "CA certificate", [&](auto& f, auto& ec) { ctx.load_verify_file(f, ec); });
   ctx.set_verify_mode(asio::ssl::verify_peer);
   auto& ssl = impl->stream.s.emplace<std::unique_ptr<SslStream>>(std::make_unique<SslStream>(io, ctx));
   ssl->lowest_layer().async_connect(endpoint, [impl, handler, start](boost::system::error_code ec) {
     if (ec) return handler(std::error_code(ec.value(), std::system_category()), nullptr);
     std::get<std::unique_ptr<SslStream>>(impl->stream.s)
         ->async_handshake(asio::ssl::stream_base::client, [handler, start](boost::system::error_code ec2) {
-          if (ec2) return handler(std::error_code(ec2.value(), std::system_category()), nullptr);
+          if (ec2) return handler(make_error_code(SessionError::tls_handshake), nullptr);
           start();
         });
   });

@@ -47,6 +47,7 @@ enum class SessionError {
   timed_out,             ///< A request got no reply in time.
   closed,                ///< The connection closed (or was closed) before a reply.
   protocol,              ///< The peer sent something malformed.
+  tls_handshake,         ///< ssl: the TLS handshake failed (e.g. a certificate was refused).
 };
 const std::error_category& session_category() noexcept;
 std::error_code make_error_code(SessionError e) noexcept;
