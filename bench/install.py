@@ -24,19 +24,22 @@ from ovs_sandbox import OvsSandbox  # noqa: E402
 
 
 def write_inputs(workdir: Path, n: int) -> None:
-    """One switch; senders, receivers and monitors drawn from 200 hosts; n policies."""
+    """One switch; senders, receivers and monitors drawn from enough hosts for n pairs."""
+    count = 200
+    while count * (count - 3) < n:
+        count += 100
     hosts = [{"name": f"vm{i}", "mac": f"fa:16:3e:00:{i >> 8:02x}:{i & 0xff:02x}",
-              "ip": f"10.0.{i >> 8}.{i & 0xff}", "switch": "s1", "port": i + 1} for i in range(200)]
+              "ip": f"10.0.{i >> 8}.{i & 0xff}", "switch": "s1", "port": i + 1} for i in range(count)]
     topo = {"switches": [{"name": "s1", "dpid": "0000000000000001"}], "hosts": hosts, "links": []}
     policies, k = [], 0
     filters = ["tcp,tp_dst=80", "udp,tp_dst=53", "tcp,tp_dst=443", "ip"]
-    for s in range(200):
-        for r in range(200):
+    for s in range(count):
+        for r in range(count):
             if len(policies) == n:
                 break
             if s == r:
                 continue
-            m = (s + r) % 200
+            m = (s + r) % count
             if m in (s, r):
                 continue
             k += 1

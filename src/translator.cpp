@@ -52,6 +52,7 @@ struct ElementOutput {
   std::vector<RouteKey> routes;        // marked copies to remote monitors
   std::vector<StreamKey> copy_rules;   // copies finished in the copy table
   std::vector<std::uint32_t> meters;
+  std::vector<std::vector<std::uint32_t>> bucket_policies;  // per copy bucket: whose copies
 };
 
 // The rewriting rules of one sender port: the closure of its taps' matches, each element
@@ -505,6 +506,10 @@ struct Translator::State {
       std::uint32_t bucket_id = 1;
       for (const auto& contributors : targets) {
         out.group.buckets.push_back(Bucket{bucket_id++, copy_bucket(sw, m, contributors, out)});
+        auto& owners = out.bucket_policies.emplace_back();
+        for (const Tap* t : contributors) owners.push_back(t->policy->id);
+        std::sort(owners.begin(), owners.end());
+        owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
       }
       out.group.group_id = keep_group ? *keep_group : allocate_group(st, e.taps);
       st.group_ids.insert(out.group.group_id);
@@ -658,6 +663,22 @@ SwitchPlan Translator::plan(const std::string& switch_name) const {
   for (const auto* g : groups) out.groups.push_back(*g);
   out.flows.reserve(flows.size());
   for (const auto* f : flows) out.flows.push_back(*f);
+  return out;
+}
+
+std::vector<TapRule> Translator::tap_rules(const std::string& switch_name) const {
+  std::vector<TapRule> out;
+  auto found = state_->switches.find(switch_name);
+  if (found == state_->switches.end()) return out;
+  for (const auto& [port, part] : found->second.partitions)
+    for (const auto& [m, e] : part.elements()) {
+      TapRule r{e.out->flow.cookie, e.out->group.group_id, {}, e.out->bucket_policies};
+      for (TapKey k : e.taps) r.policies.push_back(tap_policy(k));
+      std::sort(r.policies.begin(), r.policies.end());
+      r.policies.erase(std::unique(r.policies.begin(), r.policies.end()), r.policies.end());
+      out.push_back(std::move(r));
+    }
+  std::sort(out.begin(), out.end(), [](const TapRule& a, const TapRule& b) { return a.group_id < b.group_id; });
   return out;
 }
 

@@ -80,6 +80,15 @@ struct Plan {
   bool operator==(const Plan&) const = default;
 };
 
+/// One rewriting rule and the policies it serves, for per-policy counters.
+struct TapRule {
+  std::uint64_t cookie = 0;
+  std::uint32_t group_id = 0;
+  std::vector<std::uint32_t> policies;  ///< Policies whose traffic the rule matches (sorted).
+  /// Per copy bucket (group bucket i+1): the policies whose monitor or tunnel it copies to.
+  std::vector<std::vector<std::uint32_t>> buckets;
+};
+
 /// The translator: holds the topology and the installed policies, and keeps the plan of
 /// every switch up to date as policies are added and removed (incrementally: an add or
 /// remove recomputes only the sender port it touches and the copy paths it uses).
@@ -107,6 +116,9 @@ class Translator {
   Plan plan() const;
   /// The state of one switch (empty when it needs none).
   SwitchPlan plan(const std::string& switch_name) const;
+
+  /// The rewriting rules of one switch with the policies they serve, by group id.
+  std::vector<TapRule> tap_rules(const std::string& switch_name) const;
 
   /// The match a policy's rewriting rule uses at its sender port (forward direction), or
   /// its reverse for `reverse` (Direction::both). Throws PolicyError like add().

@@ -201,7 +201,10 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
   std::uint32_t next_bundle = 1;
   std::array<std::uint8_t, 8> header{};
   std::vector<std::uint8_t> body;
-  std::deque<std::vector<std::uint8_t>> writes;
+  // Messages written while a write is in flight gather in `outbox` and leave together, so a
+  // bundle of thousands of messages costs a handful of system calls, not one per message.
+  std::vector<std::uint8_t> outbox, in_flight;
+  bool writing = false;
   std::map<std::uint32_t, Pending> pending;
   std::vector<Frame> stray_errors;
   // Set during the handshake; gets the peer's HELLO, or nothing for a HELLO of a version
@@ -292,16 +295,22 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
   // -- writing
   std::uint32_t write(const Message& m, std::optional<std::uint32_t> xid = std::nullopt) {
     const std::uint32_t id = xid ? *xid : next_xid++;
-    writes.push_back(encode(m, version, id));
-    if (writes.size() == 1) write_next();
+    encode(m, version, id, outbox);
+    if (!writing) write_next();
     return id;
   }
 
   void write_next() {
-    stream.async_write(asio::buffer(writes.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    if (outbox.empty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    in_flight.swap(outbox);
+    outbox.clear();
+    stream.async_write(asio::buffer(in_flight), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
       if (ec) return self->fail(to_std(ec));
-      self->writes.pop_front();
-      if (!self->writes.empty()) self->write_next();
+      self->write_next();
     });
   }
 
