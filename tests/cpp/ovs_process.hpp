@@ -34,7 +34,7 @@ class OvsProcess {
       ::kill(pid, SIGCONT);
       ::kill(pid, SIGTERM);
       // The daemons are not our children: poll until the pid is gone (at most 5 s).
-      for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) ::usleep(10'000);
+      for (int i = 0; i < 500 && alive(pid); ++i) ::usleep(10'000);
     }
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
@@ -52,7 +52,27 @@ class OvsProcess {
     return vsctl("add-br " + name + " -- set bridge " + name + " datapath_type=dummy fail_mode=secure " +
                  "protocols=OpenFlow13,OpenFlow14,OpenFlow15 other-config:datapath-id=" + id);
   }
+  /// kill -9 ovs-vswitchd and start it again on the same database: bridges come back empty
+  /// of flows and groups, as after a crash.
+  bool crash_and_restart_vswitchd() const {
+    const pid_t pid = pid_of("vswitchd");
+    if (pid <= 0 || ::kill(pid, SIGKILL) != 0) return false;
+    for (int i = 0; i < 500 && alive(pid); ++i) ::usleep(10'000);
+    return run("ovs-vswitchd unix:" + dir_ + "/db.sock --pidfile=" + dir_ + "/vswitchd.pid --detach --no-chdir --log-file=" +
+               dir_ + "/vswitchd.log --enable-dummy=override --disable-system --disable-system-route") &&
+           // ovs-vsctl returns once ovs-vswitchd applied the change: bridges and sockets are back.
+           vsctl("set Open_vSwitch . external_ids:vtap-restarts=" + std::to_string(++restarts_));
+  }
   std::string mgmt(const std::string& bridge) const { return "unix:" + dir_ + "/" + bridge + ".mgmt"; }
+  // Running, and not a zombie waiting for an init that reaps slowly.
+  static bool alive(pid_t pid) {
+    if (::kill(pid, 0) != 0) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+  }
   pid_t pid_of(const char* name) const {
     std::ifstream in(dir_ + "/" + name + ".pid");
     pid_t pid = 0;
@@ -63,6 +83,7 @@ class OvsProcess {
  private:
   std::string dir_, env_;
   bool ok_ = false;
+  mutable int restarts_ = 0;
 };
 
 }  // namespace vtap::testing

@@ -1,0 +1,449 @@
+#include "libvtap/service.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "libvtap/transition.hpp"
+
+namespace vtap {
+
+std::string to_string(ServiceEvent::Kind kind) {
+  switch (kind) {
+    case ServiceEvent::Kind::applied: return "applied";
+    case ServiceEvent::Kind::failed: return "failed";
+    case ServiceEvent::Kind::switch_connected: return "switch_connected";
+    case ServiceEvent::Kind::switch_disconnected: return "switch_disconnected";
+    case ServiceEvent::Kind::drift_repaired: return "drift_repaired";
+    case ServiceEvent::Kind::policy_inactive: return "policy_inactive";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::size_t size(const openflow::ChangeSet& c) {
+  return c.meters_first.size() + c.bundle.size() + c.meters_last.size();
+}
+
+const Host* resolve(const Topology& topo, const Endpoint& e) {
+  if (e.mac) return topo.find_host_by_mac(*e.mac);
+  if (e.ip) return topo.find_host_by_ip(*e.ip);
+  return nullptr;
+}
+
+}  // namespace
+
+struct Service::Impl {
+  using Kind = ServiceEvent::Kind;
+  // One switch: its connection (null while unreachable) and what it holds, as last confirmed.
+  struct Peer {
+    std::unique_ptr<SwitchConnection> conn;
+    SwitchPlan have;
+    bool open() const { return conn && conn->is_open(); }
+  };
+
+  mutable std::mutex mu;
+  Topology topology;
+  std::map<std::string, std::string> targets;
+  std::shared_ptr<Transport> transport;
+  ServiceOptions opt;
+  std::map<std::uint32_t, TapPolicy> policies;  // every policy, active or not
+  std::set<std::uint32_t> inactive;
+  std::unique_ptr<Translator> translator;
+  std::map<std::string, Peer> peers;
+  std::vector<std::function<void(const ServiceEvent&)>> handlers;
+  std::vector<ServiceEvent> events;  // raised under the lock, delivered after it
+
+  // Holds the lock for one public call; delivers its events once the lock is released,
+  // also when the call throws.
+  struct Call {
+    Impl& im;
+    struct Deliver {
+      Impl& im;
+      ~Deliver() { im.deliver(); }
+    } deliver{im};
+    std::unique_lock<std::mutex> lock{im.mu};
+  };
+
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool stopping = false;
+  std::thread watchdog;
+
+  void raise(Kind kind, std::string sw, std::optional<std::uint32_t> id, std::string detail) {
+    events.push_back(ServiceEvent{kind, std::move(sw), id, std::move(detail)});
+  }
+
+  // Delivers the events raised so far; call without holding `mu`.
+  void deliver() {
+    std::vector<ServiceEvent> out;
+    std::vector<std::function<void(const ServiceEvent&)>> to;
+    {
+      std::lock_guard lock(mu);
+      out.swap(events);
+      to = handlers;
+    }
+    for (const auto& e : out)
+      for (const auto& h : to) h(e);
+  }
+
+  void check_caller(const TapPolicy& p, const Caller& caller) const {
+    if (caller.admin) return;
+    if (p.tenant != caller.tenant)
+      throw PolicyError(p.id, "tenant", "belongs to tenant \"" + p.tenant + "\", not the caller's \"" + caller.tenant + "\"");
+    for (auto [role, e] : {std::pair{"sender", &p.sender}, {"receiver", &p.receiver}, {"monitor", &p.monitor}}) {
+      const Host* h = resolve(topology, *e);
+      if (h && h->tenant != caller.tenant)
+        throw PolicyError(p.id, role, h->name + " belongs to tenant \"" + h->tenant + "\", not the caller's \"" +
+                                          caller.tenant + "\"");
+    }
+  }
+
+  const TapPolicy& owned(std::uint32_t id, const Caller& caller) const {
+    auto it = policies.find(id);
+    if (it == policies.end() || (!caller.admin && it->second.tenant != caller.tenant))
+      throw Error("no policy " + std::to_string(id));
+    return it->second;
+  }
+
+  void save() {
+    if (!opt.store) return;
+    std::vector<TapPolicy> all;
+    for (const auto& [id, p] : policies) all.push_back(p);
+    opt.store->save(all);
+  }
+
+  // A translator over `topology` holding every policy that resolves there.
+  std::unique_ptr<Translator> build(std::set<std::uint32_t>& failed, std::vector<std::pair<std::uint32_t, std::string>>& why) {
+    auto t = std::make_unique<Translator>(topology, opt.translator);
+    for (const auto& [id, p] : policies) try {
+        t->add(p);
+      } catch (const PolicyError& e) {
+        failed.insert(id);
+        why.emplace_back(id, e.what());
+      }
+    return t;
+  }
+
+  Peer* live(const std::string& name) {
+    Peer& l = peers[name];
+    if (l.open()) return &l;
+    const bool was_connected = l.conn != nullptr;
+    l.conn.reset();
+    if (was_connected) raise(Kind::switch_disconnected, name, std::nullopt, "connection lost");
+    auto target = targets.find(name);
+    if (target == targets.end()) return nullptr;
+    try {
+      l.conn = transport->connect(target->second, opt.session);
+      l.have = l.conn->read_state();
+    } catch (const TransportError&) {
+      l.conn.reset();
+      return nullptr;
+    }
+    raise(Kind::switch_connected, name, std::nullopt,
+          target->second + ", " + std::string(openflow::to_string(l.conn->version())));
+    return &l;
+  }
+
+  void lost(const std::string& name, Peer& l, const TransportError& e) {
+    l.conn.reset();
+    raise(Kind::switch_disconnected, name, std::nullopt, e.what());
+  }
+
+  // Moves every reachable switch to `to`, make-before-break, step by step across switches.
+  // Returns the modifications sent to each. A refusal is rethrown unless `tolerant`;
+  // unreachable switches are skipped (reconcile() repairs them).
+  std::map<std::string, std::size_t> walk(const Plan& to, bool tolerant) {
+    std::set<std::string> names;
+    for (const auto& [name, t] : targets) names.insert(name);
+    for (const auto& [name, sp] : to.switches) names.insert(name);
+    std::map<std::string, std::array<SwitchPlan, 3>> steps;
+    for (const auto& name : names)
+      if (Peer* l = live(name)) {
+        auto it = to.switches.find(name);
+        steps[name] = make_before_break(l->have, it == to.switches.end() ? SwitchPlan{} : it->second);
+      }
+    std::map<std::string, std::size_t> sent;
+    for (std::size_t step = 0; step < 3; ++step)
+      for (auto& [name, s] : steps) {
+        Peer& l = peers[name];
+        if (!l.open()) continue;
+        const openflow::ChangeSet change = openflow::diff(l.have, s[step]);
+        if (change.empty()) continue;
+        try {
+          l.conn->apply(change);
+          l.have = s[step];
+          sent[name] += size(change);
+        } catch (const TransportError& e) {
+          if (!l.conn->is_open()) {
+            lost(name, l, e);
+            continue;
+          }
+          l.have = l.conn->read_state();  // what of the refused step went in
+          if (!tolerant) throw;
+          raise(Kind::failed, name, std::nullopt, e.what());
+        }
+      }
+    return sent;
+  }
+
+  // Applies the translator's new plan; on a refusal runs `undo` on the translator and
+  // puts every switch back on its plan, then rethrows naming the policy.
+  template <class Undo>
+  void commit(std::uint32_t id, Undo undo) {
+    try {
+      walk(translator->plan(), false);
+    } catch (const TransportError& e) {
+      undo();
+      walk(translator->plan(), true);
+      raise(Kind::failed, "", id, e.what());
+      throw TransportError(e.code(), "policy " + std::to_string(id) + ": " + e.what(), e.failed_index(),
+                           e.switch_error());
+    }
+  }
+};
+
+Service::Service(Topology topology, std::map<std::string, std::string> targets, std::shared_ptr<Transport> transport,
+                 ServiceOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->topology = std::move(topology);
+  impl_->targets = std::move(targets);
+  impl_->transport = std::move(transport);
+  impl_->opt = std::move(options);
+  if (impl_->opt.store)
+    for (auto& p : impl_->opt.store->load()) {
+      const std::uint32_t id = p.id;
+      if (!impl_->policies.emplace(id, std::move(p)).second)
+        throw ParseError("policy store: policy " + std::to_string(id) + " appears twice");
+    }
+  std::vector<std::pair<std::uint32_t, std::string>> why;
+  impl_->translator = impl_->build(impl_->inactive, why);
+  for (auto& [id, text] : why) impl_->raise(ServiceEvent::Kind::policy_inactive, "", id, text);
+}
+
+Service::~Service() { stop(); }
+
+std::uint32_t Service::add(TapPolicy policy, const Caller& caller) {
+  std::uint32_t id;
+  {
+    Impl::Call call{*impl_};
+    auto& im = *impl_;
+    if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
+    if (policy.id == 0) policy.id = im.policies.empty() ? 1 : im.policies.rbegin()->first + 1;
+    else if (im.policies.contains(policy.id)) throw PolicyError(policy.id, "id", "already in use");
+    id = policy.id;
+    im.check_caller(policy, caller);
+    im.translator->add(policy);
+    im.commit(id, [&] { im.translator->remove(id); });
+    im.policies.emplace(id, policy);
+    im.save();
+    im.raise(ServiceEvent::Kind::applied, "", id, "added");
+  }
+  return id;
+}
+
+void Service::modify(TapPolicy policy, const Caller& caller) {
+  {
+    Impl::Call call{*impl_};
+    auto& im = *impl_;
+    const TapPolicy old = im.owned(policy.id, caller);
+    if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
+    im.check_caller(policy, caller);
+    const bool was_active = !im.inactive.contains(policy.id);
+    if (was_active) im.translator->remove(policy.id);
+    try {
+      im.translator->add(policy);
+    } catch (...) {
+      if (was_active) im.translator->add(old);
+      throw;
+    }
+    im.commit(policy.id, [&] {
+      im.translator->remove(policy.id);
+      if (was_active) im.translator->add(old);
+    });
+    im.inactive.erase(policy.id);
+    im.policies[policy.id] = policy;
+    im.save();
+    im.raise(ServiceEvent::Kind::applied, "", policy.id, "modified");
+  }
+}
+
+void Service::remove(std::uint32_t id, const Caller& caller) {
+  {
+    Impl::Call call{*impl_};
+    auto& im = *impl_;
+    const TapPolicy old = im.owned(id, caller);
+    if (!im.inactive.erase(id)) {
+      im.translator->remove(id);
+      im.commit(id, [&] { im.translator->add(old); });
+    }
+    im.policies.erase(id);
+    im.save();
+    im.raise(ServiceEvent::Kind::applied, "", id, "removed");
+  }
+}
+
+std::vector<TapPolicy> Service::list(const Caller& caller) const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<TapPolicy> out;
+  for (const auto& [id, p] : impl_->policies)
+    if (caller.admin || p.tenant == caller.tenant) out.push_back(p);
+  return out;
+}
+
+std::optional<TapPolicy> Service::get(std::uint32_t id, const Caller& caller) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->policies.find(id);
+  if (it == impl_->policies.end() || (!caller.admin && it->second.tenant != caller.tenant)) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::uint32_t> Service::inactive() const {
+  std::lock_guard lock(impl_->mu);
+  return {impl_->inactive.begin(), impl_->inactive.end()};
+}
+
+void Service::set_topology(Topology topology, std::map<std::string, std::string> targets) {
+  {
+    Impl::Call call{*impl_};
+    auto& im = *impl_;
+    im.topology = std::move(topology);
+    for (auto& [name, target] : targets) {
+      if (im.targets[name] != target) im.peers.erase(name);
+      im.targets[name] = std::move(target);
+    }
+    std::set<std::uint32_t> failed;
+    std::vector<std::pair<std::uint32_t, std::string>> why;
+    im.translator = im.build(failed, why);
+    for (auto& [id, text] : why)
+      if (!im.inactive.contains(id)) im.raise(ServiceEvent::Kind::policy_inactive, "", id, text);
+    im.inactive = std::move(failed);
+    im.walk(im.translator->plan(), true);
+  }
+}
+
+std::size_t Service::reconcile() {
+  std::size_t total = 0;
+  {
+    Impl::Call call{*impl_};
+    auto& im = *impl_;
+    std::set<std::string> fresh;
+    for (const auto& [name, target] : im.targets) {
+      auto& l = im.peers[name];
+      if (!l.open()) {
+        fresh.insert(name);
+        continue;
+      }
+      try {
+        l.have = l.conn->read_state();  // drift: someone else changed our rules
+      } catch (const TransportError& e) {
+        im.lost(name, l, e);
+        fresh.insert(name);
+      }
+    }
+    const auto sent = im.walk(im.translator->plan(), true);
+    for (const auto& [name, target] : im.targets) {
+      if (!im.peers[name].open()) continue;
+      const std::size_t n = sent.contains(name) ? sent.at(name) : 0;
+      total += n;
+      if (n > 0 && !fresh.contains(name))
+        im.raise(ServiceEvent::Kind::drift_repaired, name, std::nullopt,
+                 std::to_string(n) + (n == 1 ? " modification" : " modifications"));
+    }
+  }
+  return total;
+}
+
+void Service::start(std::chrono::milliseconds interval) {
+  stop();
+  {
+    std::lock_guard lock(impl_->watch_mu);
+    impl_->stopping = false;
+  }
+  impl_->watchdog = std::thread([this, interval] {
+    std::unique_lock lock(impl_->watch_mu);
+    while (!impl_->watch_cv.wait_for(lock, interval, [this] { return impl_->stopping; })) {
+      lock.unlock();
+      try {
+        reconcile();
+      } catch (const Error&) {
+        // reconcile() reports through events; nothing here may end the watchdog.
+      }
+      lock.lock();
+    }
+  });
+}
+
+void Service::stop() {
+  {
+    std::lock_guard lock(impl_->watch_mu);
+    impl_->stopping = true;
+  }
+  impl_->watch_cv.notify_all();
+  if (impl_->watchdog.joinable()) impl_->watchdog.join();
+}
+
+std::map<std::uint32_t, PolicyStats> Service::stats() {
+  std::map<std::uint32_t, PolicyStats> out;
+  {
+  Impl::Call call{*impl_};
+  auto& im = *impl_;
+  for (const auto& [id, p] : im.policies)
+    if (!im.inactive.contains(id)) out[id];
+  for (const auto& [name, target] : im.targets) {
+    auto* l = im.live(name);
+    if (!l) continue;
+    SwitchStats s;
+    try {
+      s = l->conn->stats();
+    } catch (const TransportError& e) {
+      im.lost(name, *l, e);
+      continue;
+    }
+    std::map<std::uint32_t, TapRule> rules;
+    for (auto& r : im.translator->tap_rules(name)) rules.emplace(r.group_id, std::move(r));
+    for (const auto& f : s.flows) {
+      if (!is_rewriting_rule(f.rule)) continue;
+      for (const Action& a : f.rule.actions)
+        if (const auto* g = std::get_if<GroupAction>(&a); g && rules.contains(g->group_id))
+          for (std::uint32_t id : rules.at(g->group_id).policies) {
+            out[id].packets += f.packet_count;
+            out[id].bytes += f.byte_count;
+          }
+    }
+    for (const auto& g : s.groups) {
+      auto it = rules.find(g.group_id);
+      if (it == rules.end()) continue;
+      for (std::size_t b = 1; b < g.buckets.size() && b - 1 < it->second.buckets.size(); ++b)
+        for (std::uint32_t id : it->second.buckets[b - 1]) {
+          out[id].copies += g.buckets[b].packet_count;
+          out[id].copy_bytes += g.buckets[b].byte_count;
+        }
+    }
+  }
+  }
+  return out;
+}
+
+Plan Service::plan() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->translator->plan();
+}
+
+std::vector<std::string> Service::connected() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, l] : impl_->peers)
+    if (l.open()) out.push_back(name);
+  return out;
+}
+
+void Service::on_event(std::function<void(const ServiceEvent&)> handler) {
+  std::lock_guard lock(impl_->mu);
+  impl_->handlers.push_back(std::move(handler));
+}
+
+}  // namespace vtap

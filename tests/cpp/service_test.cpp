@@ -1,0 +1,238 @@
+// The Service against real ovs-vswitchd processes: lifecycle, tenants, make-before-break,
+// refusal with nothing partial, drift repair, restart of the service (zero modifications)
+// and of the switch daemon (kill -9, repeatedly, under a stream of changes), counters.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "libvtap/json.hpp"
+#include "libvtap/service.hpp"
+#include "libvtap/transition.hpp"
+#include "ovs_process.hpp"
+
+namespace vtap {
+namespace {
+
+using vtap::testing::OvsProcess;
+using Kind = ServiceEvent::Kind;
+
+Endpoint host(const char* mac) { return Endpoint{MacAddress::parse(mac), std::nullopt, false}; }
+
+TapPolicy policy(const char* sender, const char* receiver, const char* monitor, const char* filter = "tcp") {
+  TapPolicy p;
+  p.tenant = "t1";
+  p.sender = host(sender);
+  p.receiver = host(receiver);
+  p.monitor = host(monitor);
+  p.filter = Match::parse(filter);
+  return p;
+}
+
+constexpr const char* vm1 = "fa:00:00:00:00:01";
+constexpr const char* vm2 = "fa:00:00:00:00:02";
+constexpr const char* vm3 = "fa:00:00:00:00:03";
+constexpr const char* vm4 = "fa:00:00:00:00:04";
+constexpr const char* vm5 = "fa:00:00:00:00:05";  // tenant t2
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
+      GTEST_SKIP() << "Open vSwitch is not installed";
+    ovs_ = std::make_unique<OvsProcess>();
+    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
+    ASSERT_TRUE(ovs_->add_bridge("s1", 1) && ovs_->add_bridge("s2", 2));
+    topology_ = load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json");
+    topology_.add_host(Host{"vm5", MacAddress::parse(vm5), Ipv4Address::parse("10.1.1.5"), std::nullopt, "s2", 5, "t2"});
+    targets_ = {{"s1", ovs_->mgmt("s1")}, {"s2", ovs_->mgmt("s2")}};
+    store_path_ = ovs_->dir() + "/policies.json";
+  }
+
+  std::unique_ptr<Service> make_service() {
+    ServiceOptions options;
+    options.store = make_file_store(store_path_);
+    auto service = std::make_unique<Service>(topology_, targets_, transport_, options);
+    service->on_event([this](const ServiceEvent& e) { events_.push_back(e); });
+    return service;
+  }
+
+  // What each switch holds of libvtap's state, read over a connection of our own.
+  Plan state() {
+    Plan out;
+    for (const auto& [name, target] : targets_) {
+      SwitchPlan sp = transport_->connect(target)->read_state();
+      if (!sp.empty()) out.switches.emplace(name, std::move(sp));
+    }
+    return out;
+  }
+
+  std::size_t count(Kind kind) const {
+    return std::count_if(events_.begin(), events_.end(), [&](const ServiceEvent& e) { return e.kind == kind; });
+  }
+
+  std::unique_ptr<OvsProcess> ovs_;
+  std::shared_ptr<Transport> transport_ = make_native_transport();
+  Topology topology_;
+  std::map<std::string, std::string> targets_;
+  std::string store_path_;
+  std::vector<ServiceEvent> events_;
+};
+
+TEST_F(ServiceTest, PoliciesGoOnEverySwitchAndComeOffAgain) {
+  auto service = make_service();
+  const auto id1 = service->add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));
+  const auto id2 = service->add(policy(vm2, vm1, vm4));
+  EXPECT_EQ(id1, 1u);
+  EXPECT_EQ(id2, 2u);
+  EXPECT_EQ(state(), service->plan());
+  EXPECT_EQ(service->plan().switches.size(), 2u);
+  EXPECT_EQ(service->list().size(), 2u);
+  EXPECT_EQ(count(Kind::applied), 2u);
+
+  auto changed = *service->get(id1);
+  changed.filter = Match::parse("udp");
+  service->modify(changed);
+  EXPECT_EQ(service->get(id1)->filter, Match::parse("udp"));
+  EXPECT_EQ(state(), service->plan());
+
+  service->remove(id1);
+  service->remove(id2);
+  EXPECT_TRUE(state().switches.empty());
+  EXPECT_FALSE(service->get(id1));
+  EXPECT_THROW(service->remove(id1), Error);
+}
+
+TEST_F(ServiceTest, InvalidPoliciesAndOtherTenantsChangeNothing) {
+  auto service = make_service();
+  service->add(policy(vm1, vm2, vm3));
+  const Plan before = state();
+  // Another tenant's monitor: refused before anything is sent, naming the field.
+  try {
+    service->add(policy(vm1, vm2, vm5), Caller::of_tenant("t1"));
+    FAIL() << "a t1 caller tapped into t2's monitor";
+  } catch (const PolicyError& e) {
+    EXPECT_EQ(e.field(), "monitor");
+    EXPECT_NE(std::string(e.what()).find("vm5 belongs to tenant \"t2\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(service->add(policy(vm1, vm2, "fa:00:00:00:00:99")), PolicyError);
+  // A tenant sees and removes only its own policies.
+  EXPECT_TRUE(service->list(Caller::of_tenant("t2")).empty());
+  EXPECT_THROW(service->remove(1, Caller::of_tenant("t2")), Error);
+  EXPECT_EQ(service->add(policy(vm1, vm2, vm4), Caller::of_tenant("t1")), 2u);
+  EXPECT_EQ(service->list(Caller::of_tenant("t1")).size(), 2u);
+  service->remove(2, Caller::of_tenant("t1"));
+  EXPECT_EQ(state(), before);
+}
+
+TEST_F(ServiceTest, ASwitchThatRefusesLeavesEverySwitchAsItWas) {
+  auto service = make_service();
+  service->add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));
+  const Plan before = state();
+  // s2 takes no more flows: the recovery rule of a new policy (first step) is refused there.
+  const std::size_t held = before.switches.at("s2").flows.size();
+  ASSERT_TRUE(ovs_->vsctl("-- --id=@ft create Flow_Table flow_limit=" + std::to_string(held) +
+                          " overflow_policy=refuse -- set bridge s2 flow_tables:0=@ft"));
+  try {
+    service->add(policy(vm1, vm2, vm3, "udp"));  // new stream to vm3 ... but shares the mark
+    service->add(policy(vm2, vm1, vm4, "udp"));  // s2 needs a new rewriting rule: refused
+    FAIL() << "s2 accepted more flows than its table holds";
+  } catch (const TransportError& e) {
+    EXPECT_NE(std::string(e.what()).find("OFPFMFC_TABLE_FULL"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(state(), service->plan());
+  EXPECT_EQ(count(Kind::failed), 1u);
+}
+
+TEST_F(ServiceTest, ReconcileRepairsDriftAndTouchesNothingElse) {
+  auto service = make_service();
+  service->add(policy(vm1, vm2, vm3));
+  EXPECT_EQ(service->reconcile(), 0u);
+  // Someone deletes our flows on s2 and adds one of their own.
+  ASSERT_TRUE(ovs_->run("ovs-ofctl -O OpenFlow15 del-flows " + ovs_->mgmt("s2") +
+                        " cookie=0x7674000000000000/0xffff000000000000"));
+  ASSERT_TRUE(ovs_->run("ovs-ofctl -O OpenFlow15 add-flow " + ovs_->mgmt("s2") + " priority=5,actions=drop"));
+  EXPECT_GT(service->reconcile(), 0u);
+  EXPECT_EQ(count(Kind::drift_repaired), 1u);
+  EXPECT_EQ(state(), service->plan());
+  EXPECT_TRUE(ovs_->run("ovs-ofctl -O OpenFlow15 dump-flows " + ovs_->mgmt("s2") + " | grep -q 'priority=5 actions=drop'"));
+}
+
+TEST_F(ServiceTest, ARestartedServiceReconcilesWithZeroModifications) {
+  {
+    auto service = make_service();
+    service->add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));
+    service->add(policy(vm2, vm1, vm4));
+  }
+  events_.clear();
+  auto again = make_service();
+  EXPECT_EQ(again->list().size(), 2u);
+  EXPECT_EQ(again->reconcile(), 0u);
+  EXPECT_EQ(count(Kind::switch_connected), 2u);
+  EXPECT_EQ(state(), again->plan());
+  // Ids continue after the persisted ones.
+  EXPECT_EQ(again->add(policy(vm1, vm2, vm4, "udp")), 3u);
+}
+
+TEST_F(ServiceTest, SwitchDaemonKilledRepeatedlyUnderChangesEndsWithExactlyThePlan) {
+  auto service = make_service();
+  service->add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));
+  const int rounds = std::getenv("VTAP_CRASH_ROUNDS") ? std::atoi(std::getenv("VTAP_CRASH_ROUNDS")) : 20;
+  for (int round = 0; round < rounds; ++round) {
+    ASSERT_TRUE(ovs_->crash_and_restart_vswitchd()) << "round " << round;
+    // A change while the service has not noticed yet: it goes to the switches it can reach.
+    const char* filter = round % 2 ? "udp" : "tcp,tp_dst=443";
+    const auto id = service->add(policy(round % 2 ? vm2 : vm1, round % 2 ? vm1 : vm2, round % 3 ? vm4 : vm3, filter));
+    service->reconcile();
+    ASSERT_EQ(state(), service->plan()) << "round " << round;
+    if (round % 3 == 2) service->remove(id);
+  }
+  EXPECT_EQ(service->reconcile(), 0u);
+  EXPECT_EQ(state(), service->plan());
+  // Each round both switches went away and came back.
+  EXPECT_GE(count(Kind::switch_connected), 2u * static_cast<std::size_t>(rounds));
+  EXPECT_GE(count(Kind::switch_disconnected), 2u * static_cast<std::size_t>(rounds));
+}
+
+TEST_F(ServiceTest, CountersFollowTheSwitchesStatistics) {
+  ASSERT_TRUE(ovs_->vsctl("add-port s1 p1 -- set interface p1 type=dummy ofport_request=1"));
+  auto service = make_service();
+  const auto id = service->add(policy(vm1, vm2, vm4, "tcp,tp_dst=80"));  // monitor on the sender's switch
+  const char* packet =
+      "in_port(1),eth(src=fa:00:00:00:00:01,dst=fa:00:00:00:00:02),eth_type(0x0800),"
+      "ipv4(src=10.1.1.1,dst=10.1.1.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=1234,dst=80)";
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(ovs_->run("ovs-appctl --target=" + ovs_->dir() + "/ovs-vswitchd.$(cat " + ovs_->dir() +
+                          "/vswitchd.pid).ctl netdev-dummy/receive p1 '" + packet + "'"));
+  // The datapath's flow cache counts the later packets; purging pushes its counters up.
+  ASSERT_TRUE(ovs_->run("ovs-appctl --target=" + ovs_->dir() + "/ovs-vswitchd.$(cat " + ovs_->dir() +
+                        "/vswitchd.pid).ctl revalidator/purge"));
+  const auto stats = service->stats();
+  ASSERT_TRUE(stats.contains(id));
+  EXPECT_EQ(stats.at(id).packets, 3u);
+  EXPECT_EQ(stats.at(id).copies, 3u);
+  EXPECT_GT(stats.at(id).bytes, 0u);
+}
+
+TEST(Transition, CarryingRulesComeFirstAndGoLast) {
+  Topology topo = load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json");
+  Translator t(topo);
+  const SwitchPlan empty;
+  t.add(policy(vm1, vm2, vm3));
+  const SwitchPlan s1 = t.plan("s1"), s2 = t.plan("s2");
+  // Adding: s2 (recovery only) gets its rule in step 1; s1's tap waits for step 2.
+  auto add_s1 = make_before_break(empty, s1);
+  auto add_s2 = make_before_break(empty, s2);
+  EXPECT_EQ(add_s2[0], s2);
+  for (const auto& f : add_s1[0].flows) EXPECT_FALSE(is_rewriting_rule(f)) << f.to_string();
+  EXPECT_EQ(add_s1[1], s1);
+  // Removing: the tap goes in step 2, the recovery rule in step 3.
+  auto del_s1 = make_before_break(s1, empty);
+  auto del_s2 = make_before_break(s2, empty);
+  EXPECT_EQ(del_s2[1], s2);
+  for (const auto& f : del_s1[1].flows) EXPECT_FALSE(is_rewriting_rule(f)) << f.to_string();
+  EXPECT_TRUE(del_s1[2].empty() && del_s2[2].empty());
+}
+
+}  // namespace
+}  // namespace vtap
