@@ -236,3 +236,45 @@ TEST(Transition, CarryingRulesComeFirstAndGoLast) {
 
 }  // namespace
 }  // namespace vtap
+
+namespace vtap {
+namespace {
+
+TEST_F(ServiceTest, ThePlanFollowsMigrationsAndMonitorsThatComeAndGo) {
+  auto service = make_service();
+  const auto id = service->add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));
+  ASSERT_TRUE(service->plan().switches.contains("s2"));  // vm3's recovery rule
+
+  // vm3 migrates to s1: its copies no longer cross the link, s2 holds nothing.
+  Topology moved;
+  for (const auto& s : topology_.switches()) moved.add_switch(s);
+  for (Host h : topology_.hosts()) {
+    if (h.name == "vm3") h.switch_name = "s1", h.port = 3;
+    moved.add_host(h);
+  }
+  for (const auto& l : topology_.links()) moved.add_link(l);
+  service->set_topology(moved);
+  EXPECT_EQ(state(), service->plan());
+  EXPECT_FALSE(service->plan().switches.contains("s2"));
+
+  // vm3 goes away: the policy is kept but inactive, and its rules are gone.
+  Topology gone;
+  for (const auto& s : topology_.switches()) gone.add_switch(s);
+  for (const auto& h : topology_.hosts())
+    if (h.name != "vm3") gone.add_host(h);
+  for (const auto& l : topology_.links()) gone.add_link(l);
+  service->set_topology(gone);
+  EXPECT_EQ(service->inactive(), std::vector<std::uint32_t>{id});
+  EXPECT_EQ(count(Kind::policy_inactive), 1u);
+  EXPECT_TRUE(state().switches.empty());
+  EXPECT_TRUE(service->get(id));
+
+  // It comes back: the policy is active again.
+  service->set_topology(topology_);
+  EXPECT_TRUE(service->inactive().empty());
+  EXPECT_EQ(state(), service->plan());
+  EXPECT_TRUE(service->plan().switches.contains("s2"));
+}
+
+}  // namespace
+}  // namespace vtap
