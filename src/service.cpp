@@ -326,33 +326,23 @@ void Service::set_topology(Topology topology, std::map<std::string, std::string>
 }
 
 std::size_t Service::reconcile() {
-  std::size_t total = 0;
-  {
-    Impl::Call call{*impl_};
-    auto& im = *impl_;
-    std::set<std::string> fresh;
-    for (const auto& [name, target] : im.targets) {
-      auto& l = im.peers[name];
-      if (!l.open()) {
-        fresh.insert(name);
-        continue;
-      }
-      try {
-        l.have = l.conn->read_state();  // drift: someone else changed our rules
+  Impl::Call call{*impl_};
+  auto& im = *impl_;
+  // Re-read what connected switches hold (someone else may have changed our rules);
+  // switches that connect now are read by live().
+  for (const auto& [name, target] : im.targets) {
+    auto& l = im.peers[name];
+    if (l.open()) try {
+        l.have = l.conn->read_state();
       } catch (const TransportError& e) {
         im.lost(name, l, e);
-        fresh.insert(name);
       }
-    }
-    const auto sent = im.walk(im.translator->plan(), true);
-    for (const auto& [name, target] : im.targets) {
-      if (!im.peers[name].open()) continue;
-      const std::size_t n = sent.contains(name) ? sent.at(name) : 0;
-      total += n;
-      if (n > 0 && !fresh.contains(name))
-        im.raise(ServiceEvent::Kind::drift_repaired, name, std::nullopt,
-                 std::to_string(n) + (n == 1 ? " modification" : " modifications"));
-    }
+  }
+  std::size_t total = 0;
+  for (const auto& [name, n] : im.walk(im.translator->plan(), true)) {
+    total += n;
+    im.raise(ServiceEvent::Kind::drift_repaired, name, std::nullopt,
+             std::to_string(n) + (n == 1 ? " modification" : " modifications"));
   }
   return total;
 }

@@ -47,7 +47,8 @@ struct ServiceEvent {
     failed,               ///< A change or repair failed; `detail` has the switch's error.
     switch_connected,     ///< A switch (re)connected; the call that connected it brings it to the plan.
     switch_disconnected,  ///< A switch went away; it is repaired when it comes back.
-    drift_repaired,       ///< A switch held something else than the plan and was fixed.
+    drift_repaired,       ///< reconcile() found a switch holding something else than the plan
+                          ///< (changed by someone, or restarted empty) and fixed it.
     policy_inactive,      ///< After a topology change a policy no longer resolves.
   };
   Kind kind = Kind::applied;

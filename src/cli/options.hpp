@@ -20,6 +20,10 @@ struct Options {
   std::optional<std::filesystem::path> topology, policies, out;
   std::optional<std::string> packet;
   std::vector<std::pair<std::string, std::string>> switches;  // --switch NAME=TARGET
+  std::vector<std::string> arguments;                          // after the command (policy ids)
+  std::optional<std::filesystem::path> state;                  // serve: the policy store
+  std::optional<std::filesystem::path> unixctl;                // serve's control socket
+  unsigned interval_ms = 1000;                                 // serve: reconcile period
   vtap::TranslatorOptions translator;
   vtap::openflow::SessionOptions session;
 };
@@ -29,3 +33,6 @@ vtap::Translator load(const Options& o);
 // `vtapctl apply` and `vtapctl dump` (switch_commands.cpp). Exit status.
 int apply(const Options& o, const vtap::Plan& plan);
 int dump(const Options& o);
+// `vtapctl serve` and the commands that talk to it: list, add, remove, stats (serve.cpp).
+int serve(const Options& o);
+int control(const Options& o);

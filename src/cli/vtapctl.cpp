@@ -40,6 +40,16 @@ Commands:
   dump --switch NAME=TARGET...
       Print the libvtap-owned meters, groups and flows of each switch in
       ovs-ofctl syntax.
+  serve --topology T.json --state FILE --switch NAME=TARGET... [--interval=MS]
+      Keep every switch holding exactly the plan of the policies in FILE (created
+      when missing, rewritten atomically on every change): reconcile on start and
+      every MS milliseconds (default 1000), repair drift, reinstall after a switch
+      restarts. Prints one line per event. Listens for the commands below on
+      --unixctl=PATH (default FILE.ctl); stops on SIGINT or SIGTERM.
+  list | stats | add --policies P.json | remove ID...   [--unixctl=PATH | --state=FILE]
+      Ask a running serve: print its policies (policy file JSON), per-policy
+      counters (packets and bytes matched, copies sent), add the policies of a
+      file (all or none), or remove policies by id.
 
 Translation options:
   --forwarding=path|normal|resubmit[:TABLE]
@@ -94,8 +104,9 @@ Options parse_args(int argc, char** argv) {
         {"-O", "--protocols"}, {"-p", "--private-key"}, {"-c", "--certificate"}, {"-C", "--ca-cert"}};
     if (auto it = short_options.find(arg); it != short_options.end()) arg = it->second;
     if (!arg.starts_with("--")) {
-      if (!o.command.empty()) throw UsageError("unexpected argument \"" + arg + "\"");
-      o.command = arg;
+      if (o.command.empty()) o.command = arg;
+      else if (o.command == "remove") o.arguments.push_back(arg);
+      else throw UsageError("unexpected argument \"" + arg + "\"");
       continue;
     }
     if (auto eq = arg.find('='); eq != std::string::npos) {
@@ -110,6 +121,9 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--policies") o.policies = value;
     else if (arg == "--out") o.out = value;
     else if (arg == "--packet") o.packet = value;
+    else if (arg == "--state") o.state = value;
+    else if (arg == "--unixctl") o.unixctl = value;
+    else if (arg == "--interval") o.interval_ms = static_cast<unsigned>(parse_number(arg, value, 3'600'000));
     else if (arg == "--switch") {
       const auto eq2 = value.find('=');
       if (eq2 == std::string::npos || eq2 == 0)
@@ -237,6 +251,8 @@ int main(int argc, char** argv) {
     if (o.command == "explain") return explain(o);
     if (o.command == "apply") return apply(o, load(o).plan());
     if (o.command == "dump") return dump(o);
+    if (o.command == "serve") return serve(o);
+    if (o.command == "list" || o.command == "add" || o.command == "remove" || o.command == "stats") return control(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {
     std::cerr << "vtapctl: " << e.what() << "\n";

@@ -233,6 +233,22 @@ class OvsSandbox:
         # ovs-vsctl (without --no-wait) returns once ovs-vswitchd applied the change.
         self.vsctl("set", "Open_vSwitch", ".", "other_config:vtap-sandbox=true")
 
+    def crash_and_restart_vswitchd(self) -> None:
+        """``kill -9`` ovs-vswitchd and start it again on the same database, as after a
+        crash: bridges come back with no flows, groups or meters."""
+        d = self.dir
+        pid = self.pids["ovs-vswitchd"]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._run(["ovs-vswitchd", self.db, f"--pidfile={d}/vswitchd.pid", "--detach",
+                   "--no-chdir", f"--log-file={d}/vswitchd.log",
+                   "--enable-dummy=override" if self.dummy == "override" else "--enable-dummy",
+                   "--disable-system", "--disable-system-route"])
+        self._record_pid("ovs-vswitchd", d / "vswitchd.pid")
+        self.vsctl("set", "Open_vSwitch", ".", f"other_config:vtap-restarts={time.monotonic()}")
+
     def stop(self) -> None:
         """Stop ovs-vswitchd, then ovsdb-server; remove the directory unless ``keep``."""
         self._running = False
