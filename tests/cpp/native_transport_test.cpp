@@ -12,13 +12,11 @@ namespace {
 
 using vtap::testing::OvsProcess;
 
-class NativeTransportTest : public ::testing::Test {
+class NativeTransportTest : public vtap::testing::OvsTest {
  protected:
   void SetUp() override {
-    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
-      GTEST_SKIP() << "Open vSwitch is not installed";
-    ovs_ = std::make_unique<OvsProcess>();
-    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
+    OvsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(ovs_->add_bridge("s1", 1));
     Translator t(load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json"));
     for (const auto& p : load_policies(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/policies.json")) t.add(p);
@@ -26,7 +24,6 @@ class NativeTransportTest : public ::testing::Test {
     ASSERT_FALSE(plan_.flows.empty());
   }
 
-  std::unique_ptr<OvsProcess> ovs_;
   std::shared_ptr<Transport> transport_ = make_native_transport();
   SwitchPlan plan_;
 };

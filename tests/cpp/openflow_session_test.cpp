@@ -16,14 +16,8 @@ namespace {
 
 using vtap::testing::OvsProcess;
 
-class SessionTest : public ::testing::Test {
+class SessionTest : public vtap::testing::OvsTest {
  protected:
-  void SetUp() override {
-    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
-      GTEST_SKIP() << "Open vSwitch is not installed";
-    ovs_ = std::make_unique<OvsProcess>();
-    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
-  }
   // Runs the io_context until `done` or 20 s pass.
   void run_until(const bool& done) {
     boost::asio::steady_timer guard(io_, std::chrono::seconds(20));
@@ -46,7 +40,6 @@ class SessionTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
-  std::unique_ptr<OvsProcess> ovs_;
 };
 
 TEST(TargetTest, ParsesOvsOfctlSyntaxAndRejectsTheRest) {

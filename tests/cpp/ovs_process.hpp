@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 namespace vtap::testing {
@@ -84,6 +85,19 @@ class OvsProcess {
   std::string dir_, env_;
   bool ok_ = false;
   mutable int restarts_ = 0;
+};
+
+/// A fixture that starts a private Open vSwitch for every test (skipped when it is not
+/// installed). Derived fixtures call OvsTest::SetUp() first and return if IsSkipped().
+class OvsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
+      GTEST_SKIP() << "Open vSwitch is not installed";
+    ovs_ = std::make_unique<OvsProcess>();
+    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
+  }
+  std::unique_ptr<OvsProcess> ovs_;
 };
 
 }  // namespace vtap::testing

@@ -35,13 +35,11 @@ constexpr const char* vm3 = "fa:00:00:00:00:03";
 constexpr const char* vm4 = "fa:00:00:00:00:04";
 constexpr const char* vm5 = "fa:00:00:00:00:05";  // tenant t2
 
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public vtap::testing::OvsTest {
  protected:
   void SetUp() override {
-    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
-      GTEST_SKIP() << "Open vSwitch is not installed";
-    ovs_ = std::make_unique<OvsProcess>();
-    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
+    OvsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(ovs_->add_bridge("s1", 1) && ovs_->add_bridge("s2", 2));
     topology_ = load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json");
     topology_.add_host(Host{"vm5", MacAddress::parse(vm5), Ipv4Address::parse("10.1.1.5"), std::nullopt, "s2", 5, "t2"});
@@ -71,7 +69,6 @@ class ServiceTest : public ::testing::Test {
     return std::count_if(events_.begin(), events_.end(), [&](const ServiceEvent& e) { return e.kind == kind; });
   }
 
-  std::unique_ptr<OvsProcess> ovs_;
   std::shared_ptr<Transport> transport_ = make_native_transport();
   Topology topology_;
   std::map<std::string, std::string> targets_;
