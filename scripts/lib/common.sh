@@ -6,7 +6,7 @@
 
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
-              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool)
+              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping)
 PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
 
 step() { printf '\n=== %s\n' "$*"; }

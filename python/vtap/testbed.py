@@ -1,0 +1,347 @@
+"""A private user-space Open vSwitch testbed: compute nodes and VMs as network namespaces.
+
+Each compute node is its own ``ovsdb-server`` + ``ovs-vswitchd`` (netdev datapath, no
+kernel module) running inside a network namespace of its own, with one integration bridge
+named after the node. Each VM is a namespace whose ``eth0`` is a veth into its node's
+bridge. Several nodes are joined by VXLAN tunnels over a veth underlay (OVS user-space
+tunnelling: the underlay address sits on a ``br-phy`` bridge in each node). Everything is
+stopped and removed on exit, also after a failure or Ctrl-C::
+
+    from vtap.testbed import Testbed
+
+    with Testbed({"node1": ["vm1", "vm4"], "node2": ["vm2", "vm3"]}) as tb:
+        tb.vm("vm1").run("ping", "-c1", tb.vm("vm2").ip)
+        service = vtap.Service(tb.topology, tb.targets, vtap.native_transport())
+
+Needs root, iproute2, ethtool and Open vSwitch's programs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+__all__ = ["Testbed", "TestbedError", "Vm", "Node"]
+
+SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+SBIN = "/usr/sbin:/sbin"
+
+
+class TestbedError(RuntimeError):
+    """A command the testbed ran failed; the message has its output."""
+
+    __test__ = False  # not a pytest test class
+
+
+def _run(argv: Sequence[str], env: Mapping[str, str] | None = None, check: bool = True,
+         timeout: float = 30) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(list(map(str, argv)), env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise TestbedError(f"{' '.join(map(str, argv))}: timed out after {timeout}s") from e
+    if check and proc.returncode != 0:
+        raise TestbedError(f"{' '.join(map(str, argv))} failed ({proc.returncode}): {proc.stderr.strip()}")
+    return proc
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ProcessLookupError):
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+@dataclass
+class Vm:
+    """A VM: a network namespace with ``eth0`` on its node's bridge."""
+
+    name: str
+    mac: str
+    ip: str
+    node: str
+    port: int
+    tenant: str
+    namespace: str
+
+    def run(self, *argv: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+        """Run a command inside the VM's namespace."""
+        return _run(["ip", "netns", "exec", self.namespace, *argv], check=check, timeout=timeout)
+
+    def popen(self, *argv: str, **kwargs) -> subprocess.Popen:
+        """Start a command inside the VM's namespace (the caller stops it)."""
+        return subprocess.Popen(["ip", "netns", "exec", self.namespace, *argv], **kwargs)
+
+
+@dataclass
+class Node:
+    """A compute node: its namespace, daemons and integration bridge."""
+
+    name: str
+    namespace: str
+    directory: Path
+    dpid: int
+    underlay_ip: str | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PATH"] = env.get("PATH", "/usr/bin:/bin") + ":" + SBIN
+        for var in ("OVS_RUNDIR", "OVS_LOGDIR", "OVS_DBDIR", "OVS_SYSCONFDIR"):
+            env[var] = str(self.directory)
+        return env
+
+    @property
+    def target(self) -> str:
+        """The OpenFlow target of the node's bridge."""
+        return f"unix:{self.directory}/{self.name}.mgmt"
+
+    def vsctl(self, *args: str) -> str:
+        return _run(["ovs-vsctl", f"--db=unix:{self.directory}/db.sock", "--timeout=20", *args], env=self.env).stdout
+
+    def ofctl(self, *args: str) -> str:
+        return _run(["ovs-ofctl", "-O", "OpenFlow15", *args], env=self.env).stdout
+
+    def appctl(self, *args: str) -> str:
+        ctl = f"{self.directory}/ovs-vswitchd.{self.pids['ovs-vswitchd']}.ctl"
+        return _run(["ovs-appctl", f"--target={ctl}", *args], env=self.env).stdout
+
+
+def _cleanup(nodes: list[Node], namespaces: list[str], links: list[str], root: str) -> None:
+    for node in nodes:
+        for name in ("ovs-vswitchd", "ovsdb-server"):
+            pid = node.pids.get(name)
+            if pid is None or not _alive(pid):
+                continue
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() != name:
+                    continue  # never signal a reused pid
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                continue
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    for link in links:
+        subprocess.run(["ip", "link", "del", link], capture_output=True)
+    for ns in reversed(namespaces):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Testbed:
+    """Compute nodes and their VMs on private user-space Open vSwitch instances.
+
+    Parameters:
+        nodes: node name -> VM names, or dicts with ``name`` and optionally ``mac``, ``ip``
+            (an address in ``subnet``) and ``tenant``. Node names are the switch names
+            of the topology.
+        subnet: the VMs' network (addresses assigned in order when not given).
+        tenant: the tenant of VMs that do not name one.
+        forwarding: install plain L2 forwarding (``dl_dst`` -> port, toward other nodes
+            through the tunnel) at priority 10, below libvtap's rules, so VMs can talk.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, nodes: Mapping[str, Iterable[str | Mapping[str, str]]], subnet: str = "10.0.0.0/24",
+                 tenant: str = "t1", forwarding: bool = True):
+        if not nodes:
+            raise ValueError("a testbed needs at least one node")
+        self._spec = {name: list(vms) for name, vms in nodes.items()}
+        self._subnet = ipaddress.ip_network(subnet)
+        self._tenant = tenant
+        self._forwarding = forwarding
+        self._tag = f"vtb{os.getpid() % 10000}{next(_counter)}"
+        self._root = tempfile.mkdtemp(prefix=f"{self._tag}-")
+        self.nodes: dict[str, Node] = {}
+        self.vms: dict[str, Vm] = {}
+        self.links: list[tuple[str, int, str, int]] = []  # node, ofport, node, ofport
+        self._namespaces: list[str] = []
+        self._veths: list[str] = []
+        self._started: list[Node] = []
+        # Runs once: on stop(), when garbage collected, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, _cleanup, self._started, self._namespaces, self._veths, self._root)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> "Testbed":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start every node, the underlay and tunnels, and the VMs."""
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _interrupt)  # so a SIGTERM cleans up like Ctrl-C
+        for i, name in enumerate(self._spec, start=1):
+            node = Node(name, self._netns(f"n{i}"), Path(self._root) / name, dpid=i)
+            node.directory.mkdir()
+            self._started.append(node)
+            self.nodes[name] = node
+            self._start_daemons(node)
+        if len(self.nodes) > 1:
+            self._underlay()
+        hosts = iter(self._subnet.hosts())
+        index = 0
+        for node_name, vms in self._spec.items():
+            for port, spec in enumerate(vms, start=1):
+                index += 1
+                spec = {"name": spec} if isinstance(spec, str) else dict(spec)
+                vm = Vm(spec["name"], spec.get("mac", f"fa:16:3e:00:{index >> 8:02x}:{index & 0xff:02x}"),
+                        spec.get("ip", str(next(hosts))), node_name, port, spec.get("tenant", self._tenant),
+                        namespace="")
+                self._add_vm(vm)
+        if self._forwarding:
+            self._install_forwarding()
+
+    def stop(self) -> None:
+        """Stop every daemon, remove namespaces, links and files. Safe to call twice."""
+        self._finalizer()
+
+    # ------------------------------------------------------------------ what users need
+
+    def vm(self, name: str) -> Vm:
+        return self.vms[name]
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Switch name -> OpenFlow target, for ``vtap.Service`` or ``vtapctl --switch``."""
+        return {name: node.target for name, node in self.nodes.items()}
+
+    def topology_json(self) -> dict:
+        """The topology in libvtap's JSON format."""
+        return {
+            "switches": [{"name": n, "dpid": f"{node.dpid:016x}"} for n, node in self.nodes.items()],
+            "hosts": [{"name": vm.name, "mac": vm.mac, "ip": vm.ip, "switch": vm.node, "port": vm.port,
+                       "tenant": vm.tenant} for vm in self.vms.values()],
+            "links": [{"a": {"switch": a, "port": pa}, "b": {"switch": b, "port": pb}} for a, pa, b, pb in self.links],
+        }
+
+    @property
+    def topology(self):
+        """The matching :class:`vtap.Topology`."""
+        from . import Topology  # the native module; testbed itself needs only Python
+
+        path = Path(self._root) / "topology.json"
+        path.write_text(json.dumps(self.topology_json()))
+        return Topology.load(str(path))
+
+    # ------------------------------------------------------------------ building
+
+    def _netns(self, suffix: str) -> str:
+        ns = f"{self._tag}-{suffix}"
+        _run(["ip", "netns", "add", ns])
+        self._namespaces.append(ns)
+        return ns
+
+    def _start_daemons(self, node: Node) -> None:
+        d, env = node.directory, node.env
+        _run(["ip", "netns", "exec", node.namespace, "ip", "link", "set", "lo", "up"])
+        _run(["ovsdb-tool", "create", f"{d}/conf.db", SCHEMA], env=env)
+        _run(["ovsdb-server", f"--remote=punix:{d}/db.sock", f"--pidfile={d}/ovsdb.pid", "--detach", "--no-chdir",
+              f"--log-file={d}/ovsdb.log", f"{d}/conf.db"], env=env)
+        node.pids["ovsdb-server"] = int((d / "ovsdb.pid").read_text())
+        node.vsctl("--no-wait", "init")
+        _run(["ip", "netns", "exec", node.namespace, "ovs-vswitchd", f"unix:{d}/db.sock", f"--pidfile={d}/vswitchd.pid",
+              "--detach", "--no-chdir", f"--log-file={d}/vswitchd.log", "--disable-system"], env=env)
+        node.pids["ovs-vswitchd"] = int((d / "vswitchd.pid").read_text())
+        node.vsctl("add-br", node.name, "--", "set", "bridge", node.name, "datapath_type=netdev", "fail_mode=secure",
+                   "protocols=OpenFlow13,OpenFlow14,OpenFlow15", f"other-config:datapath-id={node.dpid:016x}")
+
+    def _underlay(self) -> None:
+        """A veth from every node to an underlay namespace bridging them; VXLAN full mesh."""
+        hub = self._netns("ul")
+        _run(["ip", "-n", hub, "link", "add", "ul", "type", "bridge"])
+        _run(["ip", "-n", hub, "link", "set", "ul", "up"])
+        names = list(self.nodes)
+        for i, name in enumerate(names, start=1):
+            node = self.nodes[name]
+            node.underlay_ip = f"172.31.255.{i}"
+            _run(["ip", "-n", hub, "link", "add", f"ul{i}", "type", "veth", "peer", "name", "eth1", "netns", node.namespace])
+            _run(["ip", "-n", hub, "link", "set", f"ul{i}", "master", "ul", "up"])
+            mac = _run(["ip", "netns", "exec", node.namespace, "cat", "/sys/class/net/eth1/address"]).stdout.strip()
+            node.vsctl("add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
+                       f"other-config:hwaddr={mac}", "--", "add-port", "br-phy", "eth1")
+            for cmd in (["link", "set", "eth1", "up"], ["addr", "add", f"{node.underlay_ip}/24", "dev", "br-phy"],
+                        ["link", "set", "br-phy", "up"]):
+                _run(["ip", "-n", node.namespace, *cmd])
+            _run(["ip", "netns", "exec", node.namespace, "ethtool", "-K", "eth1", "tx", "off"], check=False)
+        # Tunnel ports numbered 100 + peer index; each is a point-to-point link.
+        for i, a in enumerate(names, start=1):
+            for j, b in enumerate(names, start=1):
+                if i >= j:
+                    continue
+                for (x, y, port_x) in ((a, b, 100 + j), (b, a, 100 + i)):
+                    self.nodes[x].vsctl("add-port", x, f"vx-{y}", "--", "set", "interface", f"vx-{y}", "type=vxlan",
+                                        f"options:remote_ip={self.nodes[y].underlay_ip}", f"ofport_request={port_x}")
+                self.links.append((a, 100 + j, b, 100 + i))
+
+    def _add_vm(self, vm: Vm) -> None:
+        node = self.nodes[vm.node]
+        vm.namespace = self._netns(vm.name)
+        veth = f"{self._tag}{vm.name}"[:15]
+        _run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", vm.namespace])
+        _run(["ip", "link", "set", veth, "netns", node.namespace])
+        ns = ["ip", "-n", vm.namespace]
+        _run([*ns, "link", "set", "eth0", "address", vm.mac])
+        _run([*ns, "addr", "add", f"{vm.ip}/{self._subnet.prefixlen}", "dev", "eth0"])
+        _run([*ns, "link", "set", "eth0", "up"])
+        _run([*ns, "link", "set", "lo", "up"])
+        _run(["ip", "netns", "exec", vm.namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
+        # TX checksum offload off, or TCP through the user-space datapath fails.
+        _run(["ip", "netns", "exec", vm.namespace, "ethtool", "-K", "eth0", "tx", "off"])
+        _run(["ip", "-n", node.namespace, "link", "set", veth, "up"])
+        node.vsctl("add-port", vm.node, veth, "--", "set", "interface", veth, f"ofport_request={vm.port}")
+        self.vms[vm.name] = vm
+
+    def _install_forwarding(self) -> None:
+        """Static neighbours in every VM, and ``dl_dst`` forwarding at priority 10."""
+        for vm in self.vms.values():
+            for other in self.vms.values():
+                if other is not vm:
+                    _run(["ip", "-n", vm.namespace, "neigh", "replace", other.ip, "lladdr", other.mac, "dev", "eth0"])
+        toward = {(a, b): pa for a, pa, b, _ in self.links} | {(b, a): pb for a, _, b, pb in self.links}
+        for name, node in self.nodes.items():
+            flows = []
+            for vm in self.vms.values():
+                out = vm.port if vm.node == name else toward[(name, vm.node)]
+                flows.append(f"priority=10,dl_dst={vm.mac},actions=output:{out}")
+            path = node.directory / "forwarding.flows"
+            path.write_text("\n".join(flows) + "\n")
+            node.ofctl("--bundle", "add-flows", name, str(path))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _counter_gen():
+    n = 0
+    while True:
+        n += 1
+        yield n
+
+
+_counter = _counter_gen()
