@@ -190,19 +190,50 @@ struct Service::Impl {
     return sent;
   }
 
-  // Applies the translator's new plan; on a refusal runs `undo` on the translator and
-  // puts every switch back on its plan, then rethrows naming the policy.
-  template <class Undo>
-  void commit(std::uint32_t id, Undo undo) {
+  // Replaces policy `id` (absent: none) by `next` (nullopt: removes it) in the translator,
+  // on the switches and in the store, all or nothing: a switch that refuses, or a store
+  // that cannot be written, leaves the translator, the switches and the store as they were.
+  void change(std::uint32_t id, std::optional<TapPolicy> next, const char* verb) {
+    const auto found = policies.find(id);
+    const std::optional<TapPolicy> old = found == policies.end() ? std::nullopt : std::optional(found->second);
+    const bool was_active = old && !inactive.contains(id);
+    if (was_active) translator->remove(id);
+    if (next) try {
+        translator->add(*next);  // validates; throws PolicyError with nothing changed
+      } catch (...) {
+        if (was_active) translator->add(*old);
+        throw;
+      }
+    auto put_back = [&] {
+      if (next) translator->remove(id);
+      if (was_active) translator->add(*old);
+    };
     try {
       walk(translator->plan(), false);
     } catch (const TransportError& e) {
-      undo();
+      put_back();
       walk(translator->plan(), true);
       raise(Kind::failed, "", id, e.what());
       throw TransportError(e.code(), "policy " + std::to_string(id) + ": " + e.what(), e.failed_index(),
                            e.switch_error());
     }
+    auto record = [&](const std::optional<TapPolicy>& p, bool active) {
+      if (p) policies[id] = *p;
+      else policies.erase(id);
+      if (active || !p) inactive.erase(id);
+      else inactive.insert(id);
+    };
+    record(next, true);
+    try {
+      save();
+    } catch (const Error& e) {
+      record(old, was_active);
+      put_back();
+      walk(translator->plan(), true);
+      raise(Kind::failed, "", id, e.what());
+      throw;
+    }
+    raise(Kind::applied, "", id, verb);
   }
 };
 
@@ -227,63 +258,31 @@ Service::Service(Topology topology, std::map<std::string, std::string> targets, 
 Service::~Service() { stop(); }
 
 std::uint32_t Service::add(TapPolicy policy, const Caller& caller) {
-  std::uint32_t id;
-  {
-    Impl::Call call{*impl_};
-    auto& im = *impl_;
-    if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
-    if (policy.id == 0) policy.id = im.policies.empty() ? 1 : im.policies.rbegin()->first + 1;
-    else if (im.policies.contains(policy.id)) throw PolicyError(policy.id, "id", "already in use");
-    id = policy.id;
-    im.check_caller(policy, caller);
-    im.translator->add(policy);
-    im.commit(id, [&] { im.translator->remove(id); });
-    im.policies.emplace(id, policy);
-    im.save();
-    im.raise(ServiceEvent::Kind::applied, "", id, "added");
-  }
+  Impl::Call call{*impl_};
+  auto& im = *impl_;
+  if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
+  if (policy.id == 0) policy.id = im.policies.empty() ? 1 : im.policies.rbegin()->first + 1;
+  else if (im.policies.contains(policy.id)) throw PolicyError(policy.id, "id", "already in use");
+  im.check_caller(policy, caller);
+  const std::uint32_t id = policy.id;
+  im.change(id, std::move(policy), "added");
   return id;
 }
 
 void Service::modify(TapPolicy policy, const Caller& caller) {
-  {
-    Impl::Call call{*impl_};
-    auto& im = *impl_;
-    const TapPolicy old = im.owned(policy.id, caller);
-    if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
-    im.check_caller(policy, caller);
-    const bool was_active = !im.inactive.contains(policy.id);
-    if (was_active) im.translator->remove(policy.id);
-    try {
-      im.translator->add(policy);
-    } catch (...) {
-      if (was_active) im.translator->add(old);
-      throw;
-    }
-    im.commit(policy.id, [&] {
-      im.translator->remove(policy.id);
-      if (was_active) im.translator->add(old);
-    });
-    im.inactive.erase(policy.id);
-    im.policies[policy.id] = policy;
-    im.save();
-    im.raise(ServiceEvent::Kind::applied, "", policy.id, "modified");
-  }
+  Impl::Call call{*impl_};
+  auto& im = *impl_;
+  im.owned(policy.id, caller);
+  if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
+  im.check_caller(policy, caller);
+  const std::uint32_t id = policy.id;
+  im.change(id, std::move(policy), "modified");
 }
 
 void Service::remove(std::uint32_t id, const Caller& caller) {
-  {
-    Impl::Call call{*impl_};
-    auto& im = *impl_;
-    const TapPolicy old = im.owned(id, caller);
-    if (!im.inactive.erase(id)) {
-      im.translator->remove(id);
-      im.commit(id, [&] { im.translator->add(old); });
-    }
-    im.policies.erase(id);
-    im.save();
-    im.raise(ServiceEvent::Kind::applied, "", id, "removed");
-  }
+  Impl::Call call{*impl_};
+  impl_->owned(id, caller);
+  impl_->change(id, std::nullopt, "removed");
 }
 
 std::vector<TapPolicy> Service::list(const Caller& caller) const {

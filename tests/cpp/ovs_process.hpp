@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -55,14 +56,30 @@ class OvsProcess {
   }
   /// kill -9 ovs-vswitchd and start it again on the same database: bridges come back empty
   /// of flows and groups, as after a crash.
-  bool crash_and_restart_vswitchd() const {
+  /// Returns what went wrong, or an empty string.
+  std::string crash_and_restart_vswitchd() const {
     const pid_t pid = pid_of("vswitchd");
-    if (pid <= 0 || ::kill(pid, SIGKILL) != 0) return false;
+    if (pid <= 0 || ::kill(pid, SIGKILL) != 0) return "no ovs-vswitchd to kill (pid " + std::to_string(pid) + ")";
     for (int i = 0; i < 500 && alive(pid); ++i) ::usleep(10'000);
-    return run("ovs-vswitchd unix:" + dir_ + "/db.sock --pidfile=" + dir_ + "/vswitchd.pid --detach --no-chdir --log-file=" +
-               dir_ + "/vswitchd.log --enable-dummy=override --disable-system --disable-system-route") &&
-           // ovs-vsctl returns once ovs-vswitchd applied the change: bridges and sockets are back.
-           vsctl("set Open_vSwitch . external_ids:vtap-restarts=" + std::to_string(++restarts_));
+    // A killed multi-threaded daemon's pidfile lock goes only when its last thread has
+    // exited, which may be after its main thread shows as gone: retry while it says so.
+    const std::string log = dir_ + "/restart.out";
+    for (int attempt = 0;; ++attempt) {
+      if (std::system((env_ + "ovs-vswitchd unix:" + dir_ + "/db.sock --pidfile=" + dir_ +
+                       "/vswitchd.pid --detach --no-chdir --log-file=" + dir_ +
+                       "/vswitchd.log --enable-dummy=override --disable-system --disable-system-route >" + log + " 2>&1")
+                          .c_str()) == 0)
+        break;
+      std::ifstream in(log);
+      const std::string out(std::istreambuf_iterator<char>(in), {});
+      if (attempt == 100 || out.find("already running") == std::string::npos)
+        return "ovs-vswitchd did not start: " + out;
+      ::usleep(20'000);
+    }
+    // ovs-vsctl returns once ovs-vswitchd applied the change: bridges and sockets are back.
+    if (!vsctl("set Open_vSwitch . external_ids:vtap-restarts=" + std::to_string(++restarts_)))
+      return "ovs-vsctl did not see ovs-vswitchd come back";
+    return {};
   }
   std::string mgmt(const std::string& bridge) const { return "unix:" + dir_ + "/" + bridge + ".mgmt"; }
   // Running, and not a zombie waiting for an init that reaps slowly.

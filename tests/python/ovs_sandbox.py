@@ -242,10 +242,19 @@ class OvsSandbox:
         deadline = time.monotonic() + 10
         while _pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
-        self._run(["ovs-vswitchd", self.db, f"--pidfile={d}/vswitchd.pid", "--detach",
-                   "--no-chdir", f"--log-file={d}/vswitchd.log",
-                   "--enable-dummy=override" if self.dummy == "override" else "--enable-dummy",
-                   "--disable-system", "--disable-system-route"])
+        # The pidfile lock goes with the daemon's last thread, which may outlive its main
+        # thread by a moment: retry while the new daemon says the old one still runs.
+        for attempt in range(100):
+            try:
+                self._run(["ovs-vswitchd", self.db, f"--pidfile={d}/vswitchd.pid", "--detach",
+                           "--no-chdir", f"--log-file={d}/vswitchd.log",
+                           "--enable-dummy=override" if self.dummy == "override" else "--enable-dummy",
+                           "--disable-system", "--disable-system-route"])
+                break
+            except OvsError as e:
+                if "already running" not in str(e) or attempt == 99:
+                    raise
+                time.sleep(0.02)
         self._record_pid("ovs-vswitchd", d / "vswitchd.pid")
         self.vsctl("set", "Open_vSwitch", ".", f"other_config:vtap-restarts={time.monotonic()}")
 
