@@ -91,15 +91,15 @@ void init_transport(py::module_& m) {
   py::class_<openflow::ChangeSet> cs(m, "ChangeSet", "The minimal change that turns one switch's libvtap state into a plan.");
   cs.def_property_readonly("empty", &openflow::ChangeSet::empty, "True when nothing changes.")
       .def_property_readonly("summary", &openflow::ChangeSet::summary, "e.g. '+2 flows, ~1 group, -1 meter' or 'no change'.")
-      .def_readonly("flows_added", &openflow::ChangeSet::flows_added)
-      .def_readonly("flows_modified", &openflow::ChangeSet::flows_modified)
-      .def_readonly("flows_deleted", &openflow::ChangeSet::flows_deleted)
-      .def_readonly("groups_added", &openflow::ChangeSet::groups_added)
-      .def_readonly("groups_modified", &openflow::ChangeSet::groups_modified)
-      .def_readonly("groups_deleted", &openflow::ChangeSet::groups_deleted)
-      .def_readonly("meters_added", &openflow::ChangeSet::meters_added)
-      .def_readonly("meters_modified", &openflow::ChangeSet::meters_modified)
-      .def_readonly("meters_deleted", &openflow::ChangeSet::meters_deleted)
+      .def_readonly("flows_added", &openflow::ChangeSet::flows_added, "Number of flows added.")
+      .def_readonly("flows_modified", &openflow::ChangeSet::flows_modified, "Number of flows modified.")
+      .def_readonly("flows_deleted", &openflow::ChangeSet::flows_deleted, "Number of flows deleted.")
+      .def_readonly("groups_added", &openflow::ChangeSet::groups_added, "Number of groups added.")
+      .def_readonly("groups_modified", &openflow::ChangeSet::groups_modified, "Number of groups modified.")
+      .def_readonly("groups_deleted", &openflow::ChangeSet::groups_deleted, "Number of groups deleted.")
+      .def_readonly("meters_added", &openflow::ChangeSet::meters_added, "Number of meters added.")
+      .def_readonly("meters_modified", &openflow::ChangeSet::meters_modified, "Number of meters modified.")
+      .def_readonly("meters_deleted", &openflow::ChangeSet::meters_deleted, "Number of meters deleted.")
       .def_property_readonly("messages", [](const openflow::ChangeSet& c) {
         return c.meters_first.size() + c.bundle.size() + c.meters_last.size();
       }, "Number of OpenFlow messages the change sends (meter mods and bundled flow/group mods).")
@@ -135,9 +135,9 @@ void init_transport(py::module_& m) {
       .def_readonly("byte_count", &openflow::FlowStats::byte_count, "Bytes matched.")
       .def_readonly("duration_sec", &openflow::FlowStats::duration_sec, "Seconds since the rule was added.")
       .def_readonly("duration_nsec", &openflow::FlowStats::duration_nsec, "Nanoseconds beyond duration_sec.")
-      .def_readonly("idle_timeout", &openflow::FlowStats::idle_timeout)
-      .def_readonly("hard_timeout", &openflow::FlowStats::hard_timeout)
-      .def_readonly("flags", &openflow::FlowStats::flags)
+      .def_readonly("idle_timeout", &openflow::FlowStats::idle_timeout, "Idle timeout in seconds (0: none).")
+      .def_readonly("hard_timeout", &openflow::FlowStats::hard_timeout, "Hard timeout in seconds (0: none).")
+      .def_readonly("flags", &openflow::FlowStats::flags, "OFPFF_* flags of the flow.")
       .def("__repr__", [](const openflow::FlowStats& f) {
         return "<FlowStats n_packets=" + std::to_string(f.packet_count) + " n_bytes=" + std::to_string(f.byte_count) +
                " " + f.rule.to_string() + ">";
