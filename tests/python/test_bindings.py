@@ -364,3 +364,19 @@ def test_explain_matches_vtapctl(vtapctl, tmp_path):
     assert vtap.simulate(tr.topology, tr.plan(), tr.topology.find_host("vm1"), packet) == ["vm3"]
     with pytest.raises(vtap.Error):
         vtap.explain(tr, "tcp,dl_src=fa:00:00:00:00:99")
+
+
+def test_stubs_declare_every_public_name():
+    import ast
+    stub = Path(__file__).resolve().parents[2] / "python" / "vtap" / "_core.pyi"
+    tree = ast.parse(stub.read_text())
+    declared = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            declared.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            declared.update(t.id for t in targets if isinstance(t, ast.Name))
+    public = {n for n in dir(vtap._core) if not n.startswith("_")}
+    assert public <= declared, f"missing from _core.pyi (run scripts/gen_stubs.py): {sorted(public - declared)}"
+    assert (stub.parent / "py.typed").is_file()
