@@ -4,7 +4,10 @@
     PYTHONPATH=build/python python3 scripts/gen_stubs.py
 
 Arguments the bindings take as "str or value object" are py::object in C++, which
-pybind11-stubgen can only call typing.Any; the precise types are put back here.
+pybind11-stubgen can only call typing.Any; the precise types are put back here, and the
+output is made to pass mypy (enum members, __eq__ signatures, exceptions). Check with
+``PYTHONPATH=build/python MYPYPATH=python python3 -m mypy.stubtest vtap._core`` (what it
+still reports is pybind11's: metaclass, *args constructors, __pybind11_native_enum__).
 """
 
 from __future__ import annotations
@@ -71,10 +74,31 @@ class TransportError(Error):
 
 def fix(text: str) -> str:
     text = re.sub(r"^from vtap import \w+\n", "", text, flags=re.M)
+    text = re.sub(r"^__all__: list\[str\] = .*\n", "", text, flags=re.M)  # _core has no __all__
     # Right after the imports.
     text = re.sub(r"(^import typing\n)", r"\1" + EXCEPTIONS.replace("\\", "\\\\"), text, count=1, flags=re.M)
-    out, cls = [], ""
+    # Comparisons take any object (they return NotImplemented for other types).
+    text = re.sub(r"def (__eq__|__ne__)\(self, arg0: [\w.]+\) -> bool:", r"def \1(self, other: object) -> bool:", text)
+    text = text.replace("__hash__: typing.ClassVar[None] = None",
+                        "__hash__: typing.ClassVar[None]  # type: ignore[assignment]")
+    out, cls, enum_body, skip = [], "", None, 0  # enum_body: indentation of an enum's members
     for line in text.splitlines():
+        if skip:
+            skip -= 1
+            continue
+        indent = len(line) - len(line.lstrip())
+        if enum_body is not None and line.strip() and indent < enum_body:
+            enum_body = None
+        e = re.match(r"(\s*)class \w+\(enum\.Enum\)", line)
+        if e:
+            enum_body = len(e.group(1)) + 4
+        elif enum_body is not None:
+            # Enum members are "name = ..." in a stub; stubgen's __new__ is not the enum's.
+            line = re.sub(r"^(\s+)(\w+): typing\.ClassVar\[[\w.]+\]$", r"\1\2 = ...", line)
+            if re.match(r"\s+def __new__\(cls, value\):", line):
+                out.pop()  # the @classmethod before it
+                skip = 1   # the "..." body
+                continue
         m = re.match(r"class (\w+)", line)
         if m:
             cls = m.group(1)

@@ -26,7 +26,6 @@ class TransportError(Error):
     error_code: int
     category: str
     failed_index: int | None
-__all__: list[str] = ['Bucket', 'BundleResult', 'COOKIE_MAGIC', 'COOKIE_MAGIC_MASK', 'ChangeSet', 'CopyTarget', 'Counter', 'Delivery', 'Direction', 'Endpoint', 'Error', 'Explanation', 'Field', 'FlowRule', 'FlowStats', 'Forwarding', 'GroupAction', 'GroupEntry', 'GroupStats', 'GroupType', 'Hop', 'Host', 'InstallReport', 'Ipv4Address', 'Ipv4Prefix', 'Ipv6Address', 'Ipv6Prefix', 'Link', 'MacAddress', 'Match', 'MeterAction', 'MeterEntry', 'OutputAction', 'PORT_CONTROLLER', 'PORT_IN_PORT', 'PORT_LOCAL', 'PORT_NORMAL', 'ParseError', 'Plan', 'PolicyError', 'PopVlanAction', 'PortRef', 'PushVlanAction', 'RateLimit', 'ResubmitAction', 'RuleKind', 'SetFieldAction', 'Switch', 'SwitchConnection', 'SwitchPlan', 'SwitchStats', 'TapPolicy', 'Topology', 'TopologyError', 'Translator', 'TranslatorOptions', 'Transport', 'TransportError', 'TunnelTarget', 'Verdict', 'Version', 'diff', 'explain', 'field_by_name', 'field_name', 'load_policies', 'load_topology', 'make_cookie', 'native_transport', 'policies_from_json', 'policies_to_json', 'simulate', 'translate']
 class MacAddress:
     """
     A 48-bit Ethernet address, printed as 'fa:00:00:00:00:01'.
@@ -35,7 +34,7 @@ class MacAddress:
         ...
     def __deepcopy__(self, memo: typing.Any) -> MacAddress:
         ...
-    def __eq__(self, arg0: MacAddress) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __ge__(self, arg0: MacAddress) -> bool:
         ...
@@ -53,7 +52,7 @@ class MacAddress:
         ...
     def __lt__(self, arg0: MacAddress) -> bool:
         ...
-    def __ne__(self, arg0: MacAddress) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -79,7 +78,7 @@ class Ipv4Address:
         ...
     def __deepcopy__(self, memo: typing.Any) -> Ipv4Address:
         ...
-    def __eq__(self, arg0: Ipv4Address) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __ge__(self, arg0: Ipv4Address) -> bool:
         ...
@@ -105,7 +104,7 @@ class Ipv4Address:
         ...
     def __lt__(self, arg0: Ipv4Address) -> bool:
         ...
-    def __ne__(self, arg0: Ipv4Address) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -131,7 +130,7 @@ class Ipv6Address:
         ...
     def __deepcopy__(self, memo: typing.Any) -> Ipv6Address:
         ...
-    def __eq__(self, arg0: Ipv6Address) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __ge__(self, arg0: Ipv6Address) -> bool:
         ...
@@ -149,7 +148,7 @@ class Ipv6Address:
         ...
     def __lt__(self, arg0: Ipv6Address) -> bool:
         ...
-    def __ne__(self, arg0: Ipv6Address) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -174,7 +173,7 @@ class Ipv4Prefix:
         ...
     def __deepcopy__(self, memo: typing.Any) -> Ipv4Prefix:
         ...
-    def __eq__(self, arg0: Ipv4Prefix) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __ge__(self, arg0: Ipv4Prefix) -> bool:
         ...
@@ -198,7 +197,7 @@ class Ipv4Prefix:
         ...
     def __lt__(self, arg0: Ipv4Prefix) -> bool:
         ...
-    def __ne__(self, arg0: Ipv4Prefix) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -237,7 +236,7 @@ class Ipv6Prefix:
         ...
     def __deepcopy__(self, memo: typing.Any) -> Ipv6Prefix:
         ...
-    def __eq__(self, arg0: Ipv6Prefix) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __ge__(self, arg0: Ipv6Prefix) -> bool:
         ...
@@ -261,7 +260,7 @@ class Ipv6Prefix:
         ...
     def __lt__(self, arg0: Ipv6Prefix) -> bool:
         ...
-    def __ne__(self, arg0: Ipv6Prefix) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -287,48 +286,45 @@ class Field(enum.Enum):
     """
     The match fields libvtap understands, named as in ovs-fields(7) (OXM names).
     """
-    arp_op: typing.ClassVar[Field]
-    arp_sha: typing.ClassVar[Field]
-    arp_spa: typing.ClassVar[Field]
-    arp_tha: typing.ClassVar[Field]
-    arp_tpa: typing.ClassVar[Field]
-    eth_dst: typing.ClassVar[Field]
-    eth_src: typing.ClassVar[Field]
-    eth_type: typing.ClassVar[Field]
-    icmpv4_code: typing.ClassVar[Field]
-    icmpv4_type: typing.ClassVar[Field]
-    icmpv6_code: typing.ClassVar[Field]
-    icmpv6_type: typing.ClassVar[Field]
-    in_port: typing.ClassVar[Field]
-    ip_dscp: typing.ClassVar[Field]
-    ip_ecn: typing.ClassVar[Field]
-    ip_proto: typing.ClassVar[Field]
-    ipv4_dst: typing.ClassVar[Field]
-    ipv4_src: typing.ClassVar[Field]
-    ipv6_dst: typing.ClassVar[Field]
-    ipv6_label: typing.ClassVar[Field]
-    ipv6_src: typing.ClassVar[Field]
-    metadata: typing.ClassVar[Field]
-    mpls_bos: typing.ClassVar[Field]
-    mpls_label: typing.ClassVar[Field]
-    mpls_tc: typing.ClassVar[Field]
-    nd_sll: typing.ClassVar[Field]
-    nd_target: typing.ClassVar[Field]
-    nd_tll: typing.ClassVar[Field]
-    sctp_dst: typing.ClassVar[Field]
-    sctp_src: typing.ClassVar[Field]
-    tcp_dst: typing.ClassVar[Field]
-    tcp_flags: typing.ClassVar[Field]
-    tcp_src: typing.ClassVar[Field]
-    tun_dst: typing.ClassVar[Field]
-    tun_id: typing.ClassVar[Field]
-    udp_dst: typing.ClassVar[Field]
-    udp_src: typing.ClassVar[Field]
-    vlan_pcp: typing.ClassVar[Field]
-    vlan_vid: typing.ClassVar[Field]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    arp_op = ...
+    arp_sha = ...
+    arp_spa = ...
+    arp_tha = ...
+    arp_tpa = ...
+    eth_dst = ...
+    eth_src = ...
+    eth_type = ...
+    icmpv4_code = ...
+    icmpv4_type = ...
+    icmpv6_code = ...
+    icmpv6_type = ...
+    in_port = ...
+    ip_dscp = ...
+    ip_ecn = ...
+    ip_proto = ...
+    ipv4_dst = ...
+    ipv4_src = ...
+    ipv6_dst = ...
+    ipv6_label = ...
+    ipv6_src = ...
+    metadata = ...
+    mpls_bos = ...
+    mpls_label = ...
+    mpls_tc = ...
+    nd_sll = ...
+    nd_target = ...
+    nd_tll = ...
+    sctp_dst = ...
+    sctp_src = ...
+    tcp_dst = ...
+    tcp_flags = ...
+    tcp_src = ...
+    tun_dst = ...
+    tun_id = ...
+    udp_dst = ...
+    udp_src = ...
+    vlan_pcp = ...
+    vlan_vid = ...
 class Match:
     """
     A set of OpenFlow match fields in ovs-fields(7) syntax, e.g. Match('tcp,tp_dst=80').
@@ -345,7 +341,7 @@ class Match:
         ...
     def __deepcopy__(self, memo: typing.Any) -> Match:
         ...
-    def __eq__(self, arg0: Match) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __getstate__(self) -> str:
         ...
@@ -361,7 +357,7 @@ class Match:
         """
     def __lt__(self, arg0: Match) -> bool:
         ...
-    def __ne__(self, arg0: Match) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -421,11 +417,11 @@ class OutputAction:
     """
     Output to `port`; with `max_len`, the copy is truncated to that many bytes.
     """
-    def __eq__(self, arg0: OutputAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: OutputAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -445,11 +441,11 @@ class GroupAction:
     """
     Apply group `group_id`.
     """
-    def __eq__(self, arg0: GroupAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: GroupAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -464,11 +460,11 @@ class SetFieldAction:
     """
     Set `field` to `value` (OFPAT_SET_FIELD).
     """
-    def __eq__(self, arg0: SetFieldAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: SetFieldAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -488,11 +484,11 @@ class PushVlanAction:
     """
     Push a VLAN header with TPID `ethertype`.
     """
-    def __eq__(self, arg0: PushVlanAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: PushVlanAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -507,11 +503,11 @@ class PopVlanAction:
     """
     Pop the outermost VLAN header.
     """
-    def __eq__(self, arg0: PopVlanAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: PopVlanAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -521,11 +517,11 @@ class MeterAction:
     """
     Pass through meter `meter_id`.
     """
-    def __eq__(self, arg0: MeterAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: MeterAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -540,11 +536,11 @@ class ResubmitAction:
     """
     Continue in `table` of this switch (resubmit(,T)).
     """
-    def __eq__(self, arg0: ResubmitAction) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: ResubmitAction) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -559,13 +555,13 @@ class FlowRule:
     """
     One flow table entry (read-only); str() is an ovs-ofctl add-flows line.
     """
-    def __eq__(self, arg0: FlowRule) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: FlowRule) -> bool:
         ...
-    def __ne__(self, arg0: FlowRule) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -600,22 +596,19 @@ class GroupType(enum.Enum):
     """
     OpenFlow group types.
     """
-    all: typing.ClassVar[GroupType]
-    fast_failover: typing.ClassVar[GroupType]
-    indirect: typing.ClassVar[GroupType]
-    select: typing.ClassVar[GroupType]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    all = ...
+    fast_failover = ...
+    indirect = ...
+    select = ...
 class Bucket:
     """
     One group bucket with its explicit OpenFlow 1.5 bucket id (read-only).
     """
-    def __eq__(self, arg0: Bucket) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, arg0: Bucket) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -635,13 +628,13 @@ class GroupEntry:
     """
     One group table entry (read-only); str() is an ovs-ofctl add-groups line.
     """
-    def __eq__(self, arg0: GroupEntry) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: GroupEntry) -> bool:
         ...
-    def __ne__(self, arg0: GroupEntry) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -670,18 +663,15 @@ class MeterEntry:
         """
         Unit of a meter's rate.
         """
-        kbps: typing.ClassVar[MeterEntry.Unit]
-        pktps: typing.ClassVar[MeterEntry.Unit]
-        @classmethod
-        def __new__(cls, value):
-            ...
-    def __eq__(self, arg0: MeterEntry) -> bool:
+        kbps = ...
+        pktps = ...
+    def __eq__(self, other: object) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: MeterEntry) -> bool:
         ...
-    def __ne__(self, arg0: MeterEntry) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -712,14 +702,14 @@ class SwitchPlan:
     The OpenFlow state one switch must hold (read-only): meters, groups and flows, each sorted.
     str() gives the lines of the three lists, meters first, as vtapctl compile writes them.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: SwitchPlan) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self) -> None:
         """
         An empty plan (install it to remove every libvtap rule from a switch).
         """
-    def __ne__(self, arg0: SwitchPlan) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -749,10 +739,10 @@ class Plan:
     """
     The state of every switch that needs any (read-only), by switch name.
     """
-    __hash__: typing.ClassVar[None] = None
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     def __contains__(self, switch_name: str) -> bool:
         ...
-    def __eq__(self, arg0: Plan) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __getitem__(self, switch_name: str) -> SwitchPlan:
         """
@@ -770,7 +760,7 @@ class Plan:
         """
         Number of switches that need state.
         """
-    def __ne__(self, arg0: Plan) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -785,37 +775,31 @@ class Direction(enum.Enum):
     """
     Which traffic between sender and receiver is copied.
     """
-    both: typing.ClassVar[Direction]
-    forward: typing.ClassVar[Direction]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    both = ...
+    forward = ...
 class Delivery(enum.Enum):
     """
     How copies travel to the monitor.
     """
-    marked: typing.ClassVar[Delivery]
-    tunnel: typing.ClassVar[Delivery]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    marked = ...
+    tunnel = ...
 class Endpoint:
     """
     A host named by MAC and/or IP address, or (receivers only) any host.
     """
-    __hash__: typing.ClassVar[None] = None
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     @staticmethod
     def any_host() -> Endpoint:
         """
         The '*' endpoint: any destination (receiver only).
         """
-    def __eq__(self, arg0: Endpoint) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, mac: MacAddress | str | None = None, ip: Ipv4Address | Ipv6Address | str | None = None, any: bool = False) -> None:
         """
         Endpoint(mac='fa:00:00:00:00:01', ip='10.1.1.1'); mac and ip take str or address objects.
         """
-    def __ne__(self, arg0: Endpoint) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -859,19 +843,16 @@ class RateLimit:
         """
         Unit of a rate limit.
         """
-        kbps: typing.ClassVar[RateLimit.Unit]
-        pktps: typing.ClassVar[RateLimit.Unit]
-        @classmethod
-        def __new__(cls, value):
-            ...
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: RateLimit) -> bool:
+        kbps = ...
+        pktps = ...
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, rate: typing.SupportsInt | typing.SupportsIndex, unit: RateLimit.Unit = RateLimit.Unit.pktps, burst: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         """
         RateLimit(rate=1000, unit=RateLimit.Unit.pktps, burst=0); burst 0 = switch default.
         """
-    def __ne__(self, arg0: RateLimit) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -903,14 +884,14 @@ class TunnelTarget:
     """
     Where tunnel-delivered copies go.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: TunnelTarget) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, remote_ip: Ipv4Address | str, key: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         """
         TunnelTarget(remote_ip='192.0.2.9', key=7): the collector's underlay IPv4 address and VNI/key.
         """
-    def __ne__(self, arg0: TunnelTarget) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -934,19 +915,19 @@ class TapPolicy:
     """
     One TAP policy: copy the traffic from sender to receiver that matches filter to monitor. sender, receiver and monitor are mandatory identifier fields.
     """
-    __hash__: typing.ClassVar[None] = None
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     @staticmethod
     def from_json(text: str) -> TapPolicy:
         """
         Reads one policy from JSON text. Raises ParseError.
         """
-    def __eq__(self, arg0: TapPolicy) -> bool:
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, id: typing.SupportsInt | typing.SupportsIndex = 0, name: str = '', tenant: str = '', sender: Endpoint = ..., receiver: Endpoint = ..., monitor: Endpoint = ..., filter: Match | str | None = None, direction: Direction = Direction.forward, truncate: typing.SupportsInt | typing.SupportsIndex | None = None, rate_limit: RateLimit | None = None, delivery: Delivery = Delivery.marked, tunnel: TunnelTarget | None = None) -> None:
         """
         Keyword arguments only. filter takes a Match or its text ('tcp,tp_dst=80'); id 0 lets the Translator assign the next free id.
         """
-    def __ne__(self, arg0: TapPolicy) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1054,8 +1035,8 @@ class Switch:
     """
     One OpenFlow switch (an OVS bridge).
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: Switch) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, name: str, dpid: typing.SupportsInt | typing.SupportsIndex, tunnel_port: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
         """
@@ -1063,7 +1044,7 @@ class Switch:
         """
     def __lt__(self, arg0: Switch) -> bool:
         ...
-    def __ne__(self, arg0: Switch) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1095,8 +1076,8 @@ class Host:
     """
     A VM (or any end host) attached to one switch port.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: Host) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, name: str, mac: MacAddress | str, ip: Ipv4Address | str | None = None, ipv6: Ipv6Address | str | None = None, switch_name: str, port: typing.SupportsInt | typing.SupportsIndex, tenant: str = '') -> None:
         """
@@ -1104,7 +1085,7 @@ class Host:
         """
     def __lt__(self, arg0: Host) -> bool:
         ...
-    def __ne__(self, arg0: Host) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1168,8 +1149,8 @@ class PortRef:
     """
     One end of a link: a switch port.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: PortRef) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __init__(self, *, switch_name: str, port: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
@@ -1177,7 +1158,7 @@ class PortRef:
         """
     def __lt__(self, arg0: PortRef) -> bool:
         ...
-    def __ne__(self, arg0: PortRef) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1201,8 +1182,8 @@ class Link:
     """
     A bidirectional link between two switch ports (patch port pair or tunnel).
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: Link) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     @typing.overload
     def __init__(self, *, a: PortRef, b: PortRef) -> None:
@@ -1216,7 +1197,7 @@ class Link:
         """
     def __lt__(self, arg0: Link) -> bool:
         ...
-    def __ne__(self, arg0: Link) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1240,12 +1221,12 @@ class Hop:
     """
     One switch on a path: where the packet enters and leaves it.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: Hop) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __lt__(self, arg0: Hop) -> bool:
         ...
-    def __ne__(self, arg0: Hop) -> bool:
+    def __ne__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1343,24 +1324,18 @@ class Forwarding(enum.Enum):
     """
     How the original packet leaves the sender's edge switch.
     """
-    normal: typing.ClassVar[Forwarding]
-    path: typing.ClassVar[Forwarding]
-    resubmit: typing.ClassVar[Forwarding]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    normal = ...
+    path = ...
+    resubmit = ...
 class RuleKind(enum.Enum):
     """
     The kind of rule a cookie marks (bits 40..47).
     """
-    composed: typing.ClassVar[RuleKind]
-    copy: typing.ClassVar[RuleKind]
-    recovery: typing.ClassVar[RuleKind]
-    tap: typing.ClassVar[RuleKind]
-    transit: typing.ClassVar[RuleKind]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    composed = ...
+    copy = ...
+    recovery = ...
+    tap = ...
+    transit = ...
 class TranslatorOptions:
     """
     Knobs of the translation (keyword arguments).
@@ -1525,8 +1500,8 @@ class CopyTarget:
     """
     One copy destination and the policies that ask for it.
     """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: CopyTarget) -> bool:
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1579,12 +1554,9 @@ class Version(enum.Enum):
     """
     OpenFlow protocol versions libvtap speaks.
     """
-    of13: typing.ClassVar[Version]
-    of14: typing.ClassVar[Version]
-    of15: typing.ClassVar[Version]
-    @classmethod
-    def __new__(cls, value):
-        ...
+    of13 = ...
+    of14 = ...
+    of15 = ...
 class ChangeSet:
     """
     The minimal change that turns one switch's libvtap state into a plan.
