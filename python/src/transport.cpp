@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,22 @@ openflow::SessionOptions session_options(const py::kwargs& kwargs) {
   }
   return o;
 }
+
+// A SwitchConnection serves one thread at a time; Python threads may share one, so calls
+// are serialised here. The GIL is released before the lock is taken (a thread waiting on the
+// network holds the lock without the GIL), and close() takes no lock, so it can interrupt a
+// call in progress (which then fails with "closed").
+struct Connection {
+  std::unique_ptr<SwitchConnection> impl;
+  std::mutex mutex;
+
+  template <class F>
+  auto call(F&& f) {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    return f(*impl);
+  }
+};
 
 std::string plural(std::size_t n, const char* what) {
   return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
@@ -171,36 +188,51 @@ void init_transport(py::module_& m) {
         return "<SwitchStats " + plural(s.flows.size(), "flow") + ", " + plural(s.groups.size(), "group") + ">";
       });
 
-  py::class_<SwitchConnection> conn(
+  py::class_<Connection> conn(
       m, "SwitchConnection",
-      "One open OpenFlow connection to one switch. Calls block (without holding the GIL); use one connection\n"
-      "from one thread at a time. A context manager: `with transport.connect(...) as c:` closes it.");
-  conn.def_property_readonly("target", &SwitchConnection::target, "The target it was opened with.")
-      .def_property_readonly("datapath_id", &SwitchConnection::datapath_id, "The switch's datapath id.")
-      .def_property_readonly("version", &SwitchConnection::version, "The negotiated OpenFlow Version.")
-      .def_property_readonly("is_open", &SwitchConnection::is_open, "False once the switch went away or close() ran.")
-      .def("close", &SwitchConnection::close, py::call_guard<py::gil_scoped_release>(), "Closes the connection.")
-      .def("read_state", &SwitchConnection::read_state, py::call_guard<py::gil_scoped_release>(),
+      "One open OpenFlow connection to one switch. Calls block without holding the GIL; calls from\n"
+      "several threads are served one at a time. A context manager: `with transport.connect(...) as c:`\n"
+      "closes it.");
+  conn.def_property_readonly("target", [](const Connection& c) { return c.impl->target(); },
+                             "The target it was opened with.")
+      .def_property_readonly("datapath_id", [](const Connection& c) { return c.impl->datapath_id(); },
+                             "The switch's datapath id.")
+      .def_property_readonly("version", [](const Connection& c) { return c.impl->version(); },
+                             "The negotiated OpenFlow Version.")
+      .def_property_readonly("is_open", [](const Connection& c) { return c.impl->is_open(); },
+                             "False once the switch went away or close() ran.")
+      .def("close", [](Connection& c) { c.impl->close(); },
+           "Closes the connection; a call in progress in another thread fails with TransportError.")
+      .def("read_state", [](Connection& c) { return c.call([](SwitchConnection& s) { return s.read_state(); }); },
            "libvtap's state on the switch as a SwitchPlan (flows by cookie, the groups and meters they use).")
-      .def("apply", &SwitchConnection::apply, py::arg("change"), py::call_guard<py::gil_scoped_release>(),
-           "Sends a ChangeSet and waits for the switch to confirm it; returns a BundleResult. Raises TransportError "
-           "on a refusal (the refused bundle is discarded; install() undoes the rest).")
-      .def("stats", &SwitchConnection::stats, py::call_guard<py::gil_scoped_release>(),
+      .def(
+          "apply",
+          [](Connection& c, const openflow::ChangeSet& change) {
+            return c.call([&](SwitchConnection& s) { return s.apply(change); });
+          },
+          py::arg("change"),
+          "Sends a ChangeSet and waits for the switch to confirm it; returns a BundleResult. Raises TransportError "
+          "on a refusal (the refused bundle is discarded; install() undoes the rest).")
+      .def("stats", [](Connection& c) { return c.call([](SwitchConnection& s) { return s.stats(); }); },
            "SwitchStats: packet/byte counters of libvtap's flows and of their groups' buckets.")
-      .def("install", &SwitchConnection::install, py::arg("plan"), py::call_guard<py::gil_scoped_release>(),
-           "Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. If the "
-           "switch refuses any part, everything already sent is undone and TransportError is raised.")
-      .def("__enter__", [](py::object self) { return self; })
+      .def(
+          "install",
+          [](Connection& c, const SwitchPlan& plan) {
+            return c.call([&](SwitchConnection& s) { return s.install(plan); });
+          },
+          py::arg("plan"),
+          "Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. If the "
+          "switch refuses any part, everything already sent is undone and TransportError is raised.")
+      .def("__enter__", [](py::object self) { return self; }, "Returns the connection itself.")
       .def(
           "__exit__",
-          [](SwitchConnection& c, py::handle, py::handle, py::handle) {
-            py::gil_scoped_release release;
-            c.close();
+          [](Connection& c, py::handle, py::handle, py::handle) {
+            c.impl->close();
             return false;
           },
           py::arg("exc_type"), py::arg("exc_value"), py::arg("traceback"), "Closes the connection.")
-      .def("__repr__", [](const SwitchConnection& c) {
-        return "<SwitchConnection " + c.target() + (c.is_open() ? "" : " (closed)") + ">";
+      .def("__repr__", [](const Connection& c) {
+        return "<SwitchConnection " + c.impl->target() + (c.impl->is_open() ? "" : " (closed)") + ">";
       });
 
   py::class_<Transport, std::shared_ptr<Transport>> transport(
@@ -211,8 +243,12 @@ void init_transport(py::module_& m) {
           "connect",
           [](Transport& t, const std::string& target, const py::kwargs& kwargs) {
             const auto options = session_options(kwargs);
-            py::gil_scoped_release release;
-            return t.connect(target, options);
+            auto connection = std::make_unique<Connection>();
+            {
+              py::gil_scoped_release release;
+              connection->impl = t.connect(target, options);
+            }
+            return connection;
           },
           py::arg("target"), py::keep_alive<0, 1>(),
           "Connects to `target` ('tcp:IP[:PORT]', 'ssl:IP[:PORT]', 'unix:PATH'), negotiates the version and reads "

@@ -1805,11 +1805,14 @@ class SwitchStats:
         """
 class SwitchConnection:
     """
-    One open OpenFlow connection to one switch. Calls block (without holding the GIL); use one connection
-    from one thread at a time. A context manager: `with transport.connect(...) as c:` closes it.
+    One open OpenFlow connection to one switch. Calls block without holding the GIL; calls from
+    several threads are served one at a time. A context manager: `with transport.connect(...) as c:`
+    closes it.
     """
     def __enter__(self) -> SwitchConnection:
-        ...
+        """
+        Returns the connection itself.
+        """
     def __exit__(self, exc_type: typing.Any, exc_value: typing.Any, traceback: typing.Any) -> bool:
         """
         Closes the connection.
@@ -1822,7 +1825,7 @@ class SwitchConnection:
         """
     def close(self) -> None:
         """
-        Closes the connection.
+        Closes the connection; a call in progress in another thread fails with TransportError.
         """
     def install(self, plan: SwitchPlan) -> InstallReport:
         """

@@ -180,3 +180,28 @@ def test_network_waits_release_the_gil():
     # With the GIL held during the wait the thread would have ticked once or twice.
     during = [t for t in ticks if started + 0.1 < t < started + 0.9]
     assert len(during) >= 20, f"only {len(during)} ticks while connect() waited"
+
+
+def test_threads_share_one_connection(net):
+    plan = translator_for(net.topo, POLICIES).plan()
+    transport = vtap.native_transport()
+    errors: list[BaseException] = []
+    results: list[vtap.SwitchPlan] = []
+    with transport.connect(target(net, "s1")) as conn:
+        conn.install(plan["s1"])
+
+        def worker():
+            try:
+                for _ in range(20):
+                    results.append(conn.read_state())
+                    conn.stats()
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors
+    assert len(results) == 80 and all(r == plan["s1"] for r in results)
