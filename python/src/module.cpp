@@ -6,7 +6,7 @@
 #error "VTAP_VERSION_STRING must be defined by the build (the CMake project version)"
 #endif
 
-PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
+PYBIND11_MODULE(_core, m) {
   using namespace vtap::python;
   m.doc() = "Native bindings of libvtap: TAP policies compiled to OpenFlow state for Open vSwitch.";
   m.attr("__version__") = VTAP_VERSION_STRING;
