@@ -139,6 +139,12 @@ def test_fields():
     assert vtap.field_by_name("dl_src") == vtap.field_by_name("eth_src") == vtap.Field.eth_src
     assert vtap.field_by_name("bogus") is None
     assert vtap.field_name(vtap.Field.eth_src) == "dl_src"
+    # The enum's member names (the C++ enumerators) name the same fields as libvtap's table.
+    for f in vtap.Field:
+        if not vtap.field_name(f).startswith("tp_"):  # tp_src/tp_dst depend on nw_proto
+            assert vtap.field_by_name(vtap.field_name(f)) is f
+        assert vtap.field_by_name(f.name) in (f, None), f
+    assert vtap.field_name(vtap.Field.ipv4_src) == "nw_src"
 
 
 # --------------------------------------------------------------------------- policies
