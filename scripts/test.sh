@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build libvtap and run every test suite. Runs from any directory.
 #
-#  1. installs what is missing (apt packages, then pytest/scapy via pip), idempotently;
-#  2. configures and builds with CMake + Ninja into build/ (warnings are errors);
-#  3. runs the C++ tests (ctest) and the Python tests (pytest, against build/vtapctl;
-#     integration tests start their own private Open vSwitch);
+#  1. installs what is missing (apt packages, then pytest/scapy/pybind11 via pip), idempotently;
+#  2. configures and builds with CMake + Ninja into build/ (warnings are errors), the Python
+#     extension vtap._core included (into build/python/vtap/);
+#  3. runs the C++ tests (ctest) and the Python tests (pytest, against build/vtapctl and,
+#     with build/python on PYTHONPATH, the vtap package; integration tests start their own
+#     private Open vSwitch; one test installs build/ into a temporary prefix);
 #  4. builds the C++ tests again with AddressSanitizer and UndefinedBehaviorSanitizer into
 #     build-asan/ and runs them (VTAP_SANITIZE_TESTS=0 skips this step);
 #  5. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
@@ -27,11 +29,13 @@ build_project build
 log "C++ tests"
 ctest --test-dir build --output-on-failure
 log "Python tests"
-VTAPCTL="$REPO_ROOT/build/vtapctl" "$PYTHON" -m pytest -q tests/python
+VTAPCTL="$REPO_ROOT/build/vtapctl" VTAP_BUILD_DIR="$REPO_ROOT/build" \
+  PYTHONPATH="$REPO_ROOT/build/python${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest -q tests/python
 
 if [[ $SANITIZE_TESTS != 0 ]]; then
   log "C++ tests under ASan/UBSan"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTAP_SANITIZE=ON -DVTAP_BUILD_BENCH=OFF >/dev/null
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTAP_SANITIZE=ON -DVTAP_BUILD_BENCH=OFF \
+    -DVTAP_BUILD_PYTHON=OFF >/dev/null
   cmake --build build-asan
   ctest --test-dir build-asan --output-on-failure
 fi
@@ -39,7 +43,7 @@ fi
 if [[ $FUZZ_RUNS -gt 0 ]]; then
   log "fuzz targets, $FUZZ_RUNS inputs each"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DVTAP_BUILD_FUZZ=ON -DVTAP_BUILD_TESTS=OFF -DVTAP_BUILD_BENCH=OFF >/dev/null
+    -DVTAP_BUILD_FUZZ=ON -DVTAP_BUILD_TESTS=OFF -DVTAP_BUILD_BENCH=OFF -DVTAP_BUILD_PYTHON=OFF >/dev/null
   cmake --build build-fuzz
   for target in build-fuzz/fuzz/*_fuzz; do
     corpus="tests/data/fuzz/$(basename "$target")"

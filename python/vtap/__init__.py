@@ -1,7 +1,19 @@
 """libvtap for Python: TAP policies compiled to OpenFlow rules for Open vSwitch.
 
-The native bindings (``vtap._core``) arrive with the Python package issue; for now the
-package carries the version and locates the ``vtapctl`` executable installed beside it.
+The native bindings live in :mod:`vtap._core`; this package re-exports them::
+
+    import vtap
+    topo = vtap.Topology.load("topology.json")
+    tr = vtap.Translator(topo)
+    for p in vtap.load_policies("policies.json"):
+        tr.add(p)
+    plan = tr.plan()
+    with vtap.native_transport().connect("unix:/run/openvswitch/s1.mgmt") as s1:
+        print(s1.install(plan["s1"]).summary)
+
+Errors are raised as :class:`vtap.Error` and its subclasses :class:`ParseError`,
+:class:`TopologyError`, :class:`PolicyError` and :class:`TransportError`, with libvtap's
+messages.
 """
 
 from __future__ import annotations
@@ -10,8 +22,110 @@ import os
 import shutil
 import sysconfig
 
-__all__ = ["__version__", "vtapctl_path"]
-__version__ = "0.1.0"
+from . import _core
+from ._core import (
+    COOKIE_MAGIC,
+    COOKIE_MAGIC_MASK,
+    PORT_CONTROLLER,
+    PORT_IN_PORT,
+    PORT_LOCAL,
+    PORT_NORMAL,
+    Bucket,
+    BundleResult,
+    ChangeSet,
+    CopyTarget,
+    Counter,
+    Delivery,
+    Direction,
+    Endpoint,
+    Error,
+    Explanation,
+    Field,
+    FlowRule,
+    FlowStats,
+    Forwarding,
+    GroupAction,
+    GroupEntry,
+    GroupStats,
+    GroupType,
+    Hop,
+    Host,
+    InstallReport,
+    Ipv4Address,
+    Ipv4Prefix,
+    Ipv6Address,
+    Ipv6Prefix,
+    Link,
+    MacAddress,
+    Match,
+    MeterAction,
+    MeterEntry,
+    OutputAction,
+    ParseError,
+    Plan,
+    PolicyError,
+    PopVlanAction,
+    PortRef,
+    PushVlanAction,
+    RateLimit,
+    ResubmitAction,
+    RuleKind,
+    SetFieldAction,
+    Switch,
+    SwitchConnection,
+    SwitchPlan,
+    SwitchStats,
+    TapPolicy,
+    Topology,
+    TopologyError,
+    Translator,
+    TranslatorOptions,
+    Transport,
+    TransportError,
+    TunnelTarget,
+    Verdict,
+    Version,
+    diff,
+    explain,
+    field_by_name,
+    field_name,
+    load_policies,
+    load_topology,
+    make_cookie,
+    native_transport,
+    policies_from_json,
+    policies_to_json,
+    simulate,
+    translate,
+)
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "__version__",
+    "vtapctl_path",
+    # errors
+    "Error", "ParseError", "TopologyError", "PolicyError", "TransportError",
+    # addresses and matches
+    "MacAddress", "Ipv4Address", "Ipv6Address", "Ipv4Prefix", "Ipv6Prefix",
+    "Field", "Match", "field_by_name", "field_name",
+    # flows and plans
+    "OutputAction", "GroupAction", "SetFieldAction", "PushVlanAction", "PopVlanAction",
+    "MeterAction", "ResubmitAction", "FlowRule", "GroupType", "Bucket", "GroupEntry",
+    "MeterEntry", "SwitchPlan", "Plan",
+    "PORT_IN_PORT", "PORT_NORMAL", "PORT_CONTROLLER", "PORT_LOCAL",
+    # policies and topologies
+    "Direction", "Delivery", "Endpoint", "RateLimit", "TunnelTarget", "TapPolicy",
+    "load_policies", "policies_from_json", "policies_to_json",
+    "Switch", "Host", "PortRef", "Link", "Hop", "Topology", "load_topology",
+    # translation
+    "Forwarding", "RuleKind", "make_cookie", "COOKIE_MAGIC", "COOKIE_MAGIC_MASK",
+    "TranslatorOptions", "Translator", "translate",
+    "Verdict", "CopyTarget", "Explanation", "explain", "simulate",
+    # transports
+    "Version", "ChangeSet", "diff", "BundleResult", "InstallReport", "FlowStats", "Counter",
+    "GroupStats", "SwitchStats", "SwitchConnection", "Transport", "native_transport",
+]
 
 
 def vtapctl_path() -> str:

@@ -6,8 +6,12 @@
 
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
-              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping)
-PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
+              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
+              pkg-config python3-dev)
+# pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
+# is installed is checked by distribution metadata, so import names do not matter).
+# pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
+PIP_MODULES=(pytest scapy "pybind11>=3.0")
 
 step() { printf '\n=== %s\n' "$*"; }
 log() { printf '==> %s\n' "$*" >&2; }
@@ -55,10 +59,26 @@ install_apt_packages() {
     return $status
 }
 
+# pip_module_present REQ: whether the distribution REQ ("name" or "name>=X.Y") is
+# installed for $PYTHON, at that version or later.
+pip_module_present() {
+    "$PYTHON" - "$1" <<'PY' >/dev/null 2>&1
+import importlib.metadata as md, re, sys
+name, _, minimum = sys.argv[1].partition(">=")
+def version(text):
+    return tuple(int(n) for n in re.findall(r"\d+", text)[:3])
+try:
+    have = md.version(name.strip())
+except md.PackageNotFoundError:
+    sys.exit(1)
+sys.exit(0 if not minimum or version(have) >= version(minimum) else 1)
+PY
+}
+
 install_pip_modules() {
     local missing=() mod
     for mod in "${PIP_MODULES[@]}"; do
-        if ! "$PYTHON" -c "import $mod" >/dev/null 2>&1; then
+        if ! pip_module_present "$mod"; then
             missing+=("$mod")
         fi
     done
@@ -81,7 +101,11 @@ build_project() {
         rm -rf "$BUILD_DIR"
     fi
     log "configuring ($BUILD_DIR/, RelWithDebInfo, warnings are errors)"
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVTAP_WERROR=ON
+    # vtap._core is built for $PYTHON (the one that runs pytest), not whatever CMake finds first.
+    local python_exe
+    python_exe="$("$PYTHON" -c 'import sys; print(sys.executable)')"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVTAP_WERROR=ON \
+        -DPython_EXECUTABLE="$python_exe"
     log "building"
     cmake --build "$BUILD_DIR"
 }

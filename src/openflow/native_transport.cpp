@@ -4,6 +4,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <set>
 #include <thread>
@@ -43,8 +44,11 @@ class NativeConnection final : public SwitchConnection {
   const std::string& target() const noexcept override { return target_; }
   std::uint64_t datapath_id() const noexcept override { return session_->datapath_id(); }
   openflow::Version version() const noexcept override { return session_->version(); }
-  bool is_open() const noexcept override { return session_->is_open(); }
+  // close() only posts the session's close to the I/O thread; closed_ makes is_open() false
+  // at once for the caller, as the interface promises.
+  bool is_open() const noexcept override { return !closed_.load() && session_->is_open(); }
   void close() noexcept override {
+    closed_.store(true);
     auto s = session_;
     asio::post(io_->io, [s] { s->close(); });
   }
@@ -116,6 +120,7 @@ class NativeConnection final : public SwitchConnection {
   std::shared_ptr<IoThread> io_;
   std::shared_ptr<Session> session_;
   std::string target_;
+  std::atomic<bool> closed_{false};
 };
 
 class NativeTransport final : public Transport {

@@ -1,0 +1,22 @@
+// vtap._core: the pybind11 extension. Each concept is bound in its own translation unit.
+
+#include "bindings.hpp"
+
+#ifndef VTAP_VERSION_STRING
+#error "VTAP_VERSION_STRING must be defined by the build (the CMake project version)"
+#endif
+
+PYBIND11_MODULE(_core, m) {
+  using namespace vtap::python;
+  m.doc() = "Native bindings of libvtap: TAP policies compiled to OpenFlow state for Open vSwitch.";
+  m.attr("__version__") = VTAP_VERSION_STRING;
+  // Order matters: later units refer to the types of earlier ones in their signatures.
+  init_errors(m);
+  init_address(m);
+  init_match(m);
+  init_flow(m);
+  init_policy(m);
+  init_topology(m);
+  init_translator(m);
+  init_transport(m);
+}

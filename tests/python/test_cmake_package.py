@@ -1,0 +1,81 @@
+"""The installed C++ library: ``cmake --install`` into a temporary prefix, then a tiny
+consumer (``tests/cmake_consumer``) built with ``find_package(libvtap)`` and with
+``pkg-config libvtap``, and run.
+
+The build directory is env ``VTAP_BUILD_DIR``, else the directory of ``VTAPCTL``, else
+``build/`` under the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONSUMER = REPO_ROOT / "tests" / "cmake_consumer"
+
+
+def build_dir() -> Path:
+    if os.environ.get("VTAP_BUILD_DIR"):
+        return Path(os.environ["VTAP_BUILD_DIR"]).resolve()
+    if os.environ.get("VTAPCTL"):
+        return Path(os.environ["VTAPCTL"]).resolve().parent
+    return REPO_ROOT / "build"
+
+
+def run(*cmd, **kwargs) -> str:
+    result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=300, **kwargs)
+    assert result.returncode == 0, f"{shlex.join(map(str, cmd))} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def prefix(tmp_path_factory) -> Path:
+    build = build_dir()
+    if not (build / "cmake_install.cmake").is_file():
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"no configured CMake build at {build}")
+        pytest.skip(f"no configured CMake build at {build}")
+    prefix = tmp_path_factory.mktemp("prefix")
+    run("cmake", "--install", build, "--prefix", prefix)
+    return prefix
+
+
+def test_installed_layout(prefix):
+    libdirs = [d for d in (prefix / "lib", prefix / "lib64") if d.is_dir()]
+    assert libdirs
+    libdir = libdirs[0]
+    for name in ("libvtapConfig.cmake", "libvtapConfigVersion.cmake", "libvtapTargets.cmake"):
+        assert (libdir / "cmake" / "libvtap" / name).is_file(), name
+    assert (libdir / "pkgconfig" / "libvtap.pc").is_file()
+    assert (prefix / "include" / "libvtap" / "translator.hpp").is_file()
+    assert (prefix / "bin" / "vtapctl").is_file()
+
+
+def test_find_package_consumer(prefix, tmp_path):
+    build = tmp_path / "build"
+    run("cmake", "-S", CONSUMER, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}", "-DCMAKE_BUILD_TYPE=Release")
+    run("cmake", "--build", build)
+    out = run(build / "consumer")
+    assert "cookie=0x7674010000000001" in out and "tcp" in out
+    assert out.strip().endswith("transport native")
+
+
+def test_pkg_config_consumer(prefix, tmp_path):
+    if shutil.which("pkg-config") is None:
+        pytest.skip("pkg-config is not installed")
+    env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
+    assert run("pkg-config", "--modversion", "libvtap", env=env).strip() == run(
+        "python3", "-c", "import re,sys; print(re.search(r'project\\(libvtap VERSION ([0-9.]+)', "
+        "open(sys.argv[1]).read()).group(1))", REPO_ROOT / "CMakeLists.txt").strip()
+    flags = shlex.split(run("pkg-config", "--cflags", "--libs", "libvtap", env=env))
+    # The .pc file is relocatable: its prefix is where it was installed.
+    assert any(Path(f[2:]).resolve() == (prefix / "include").resolve() for f in flags if f.startswith("-I"))
+    exe = tmp_path / "consumer"
+    run(os.environ.get("CXX", "c++"), CONSUMER / "main.cpp", "-o", exe, *flags)
+    assert "transport native" in run(exe)
