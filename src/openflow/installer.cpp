@@ -7,7 +7,8 @@
 namespace vtap::openflow {
 namespace {
 
-using FlowKey = std::tuple<std::uint8_t, std::uint16_t, Match>;
+// Refers to the rule's match rather than copying it: a Match is a few hundred bytes.
+using FlowKey = std::tuple<std::uint8_t, std::uint16_t, const Match&>;
 FlowKey key_of(const FlowRule& r) { return {r.table, r.priority, r.match}; }
 
 // Groups and meters referenced by a flow's actions (meters also by copy-table flows).
@@ -60,16 +61,19 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
       ++c.meters_deleted;
     }
 
+  // Each bundle message is large (a FlowMod holds its match inline), so the changes are
+  // decided first and the messages built once, in a vector of the right size.
   std::map<std::uint32_t, const GroupEntry*> old_groups, new_groups;
   for (const auto& g : have.groups) old_groups[g.group_id] = &g;
   for (const auto& g : want.groups) new_groups[g.group_id] = &g;
+  std::vector<std::pair<GroupModCommand, const GroupEntry*>> group_changes;
   for (const auto& [id, g] : new_groups) {
     auto it = old_groups.find(id);
     if (it == old_groups.end()) {
-      c.bundle.push_back(GroupMod{GroupModCommand::add, *g});
+      group_changes.emplace_back(GroupModCommand::add, g);
       ++c.groups_added;
     } else if (!(*it->second == *g)) {
-      c.bundle.push_back(GroupMod{GroupModCommand::modify, *g});
+      group_changes.emplace_back(GroupModCommand::modify, g);
       ++c.groups_modified;
     }
   }
@@ -77,30 +81,40 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
   std::map<FlowKey, const FlowRule*> old_flows, new_flows;
   for (const auto& f : have.flows) old_flows[key_of(f)] = &f;
   for (const auto& f : want.flows) new_flows[key_of(f)] = &f;
+  std::vector<const FlowRule*> flow_deletes, flow_adds;
   for (const auto& [key, f] : old_flows)
     if (!new_flows.contains(key)) {
-      FlowMod del{FlowModCommand::delete_strict, *f};
-      del.rule.actions.clear();
-      c.bundle.push_back(std::move(del));
+      flow_deletes.push_back(f);
       ++c.flows_deleted;
     }
   for (const auto& [key, f] : new_flows) {
     auto it = old_flows.find(key);
     if (it == old_flows.end()) {
-      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+      flow_adds.push_back(f);
       ++c.flows_added;
     } else if (!(*it->second == *f)) {
       // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
-      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+      flow_adds.push_back(f);
       ++c.flows_modified;
     }
   }
+  std::vector<const GroupEntry*> group_deletes;
   for (const auto& [id, g] : old_groups)
     if (!new_groups.contains(id)) {
-      GroupMod del{GroupModCommand::delete_, GroupEntry{id, g->type, {}}};
-      c.bundle.push_back(std::move(del));
+      group_deletes.push_back(g);
       ++c.groups_deleted;
     }
+
+  c.bundle.reserve(group_changes.size() + flow_deletes.size() + flow_adds.size() + group_deletes.size());
+  for (const auto& [command, g] : group_changes) c.bundle.push_back(GroupMod{command, *g});
+  for (const FlowRule* f : flow_deletes) {
+    FlowMod del{FlowModCommand::delete_strict, *f};
+    del.rule.actions.clear();
+    c.bundle.push_back(std::move(del));
+  }
+  for (const FlowRule* f : flow_adds) c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+  for (const GroupEntry* g : group_deletes)
+    c.bundle.push_back(GroupMod{GroupModCommand::delete_, GroupEntry{g->group_id, g->type, {}}});
   return c;
 }
 
@@ -140,13 +154,14 @@ void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handl
   });
 }
 
-void apply_impl(const std::shared_ptr<Session>& session, ChangeSet change, ApplyHandler handler) {
-  auto c = std::make_shared<ChangeSet>(std::move(change));
+void apply_impl(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> c, ApplyHandler handler) {
   // Meters first (bundles cannot carry them), confirmed by a barrier.
   for (const MeterMod& m : c->meters_first) session->send(m);
   session->async_barrier([session, handler, c](std::error_code ec, std::vector<Frame>) {
     if (ec) return handler(ec, {});
-    session->async_bundle(c->bundle, [session, handler, c](std::error_code ec2, BundleResult result) {
+    // The bundle's messages are shared with `c`, not copied.
+    std::shared_ptr<const std::vector<Message>> mods(c, &c->bundle);
+    session->async_bundle(std::move(mods), [session, handler, c](std::error_code ec2, BundleResult result) {
       if (ec2) return handler(ec2, std::move(result));
       for (const MeterMod& m : c->meters_last) session->send(m);
       session->async_barrier([handler, result](std::error_code ec3, std::vector<Frame>) { handler(ec3, result); });
