@@ -1,5 +1,7 @@
 #include "libvtap/openflow/installer.hpp"
 
+#include <algorithm>
+#include <compare>
 #include <map>
 #include <set>
 #include <tuple>
@@ -10,6 +12,19 @@ namespace {
 // Refers to the rule's match rather than copying it: a Match is a few hundred bytes.
 using FlowKey = std::tuple<std::uint8_t, std::uint16_t, const Match&>;
 FlowKey key_of(const FlowRule& r) { return {r.table, r.priority, r.match}; }
+
+// The rules of `flows` in key order; of two with the same key, the later.
+std::vector<const FlowRule*> by_key(const std::vector<FlowRule>& flows) {
+  std::vector<const FlowRule*> out;
+  out.reserve(flows.size());
+  for (const FlowRule& f : flows) out.push_back(&f);
+  std::stable_sort(out.begin(), out.end(), [](const FlowRule* a, const FlowRule* b) { return key_of(*a) < key_of(*b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (i + 1 == out.size() || key_of(*out[i]) != key_of(*out[i + 1])) out[kept++] = out[i];
+  out.resize(kept);
+  return out;
+}
 
 // Groups and meters referenced by a flow's actions (meters also by copy-table flows).
 void collect_references(const FlowRule& r, std::set<std::uint32_t>& groups, std::set<std::uint32_t>& meters) {
@@ -78,24 +93,26 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
     }
   }
 
-  std::map<FlowKey, const FlowRule*> old_flows, new_flows;
-  for (const auto& f : have.flows) old_flows[key_of(f)] = &f;
-  for (const auto& f : want.flows) new_flows[key_of(f)] = &f;
+  const std::vector<const FlowRule*> old_flows = by_key(have.flows), new_flows = by_key(want.flows);
   std::vector<const FlowRule*> flow_deletes, flow_adds;
-  for (const auto& [key, f] : old_flows)
-    if (!new_flows.contains(key)) {
-      flow_deletes.push_back(f);
+  for (std::size_t i = 0, j = 0; i < old_flows.size() || j < new_flows.size();) {
+    const std::strong_ordering order = i == old_flows.size()   ? std::strong_ordering::greater
+                                       : j == new_flows.size() ? std::strong_ordering::less
+                                                               : key_of(*old_flows[i]) <=> key_of(*new_flows[j]);
+    if (order < 0) {
+      flow_deletes.push_back(old_flows[i++]);
       ++c.flows_deleted;
-    }
-  for (const auto& [key, f] : new_flows) {
-    auto it = old_flows.find(key);
-    if (it == old_flows.end()) {
-      flow_adds.push_back(f);
+    } else if (order > 0) {
+      flow_adds.push_back(new_flows[j++]);
       ++c.flows_added;
-    } else if (!(*it->second == *f)) {
-      // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
-      flow_adds.push_back(f);
-      ++c.flows_modified;
+    } else {
+      if (!(*old_flows[i] == *new_flows[j])) {
+        // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
+        flow_adds.push_back(new_flows[j]);
+        ++c.flows_modified;
+      }
+      ++i;
+      ++j;
     }
   }
   std::vector<const GroupEntry*> group_deletes;
