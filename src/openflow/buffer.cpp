@@ -39,7 +39,10 @@ void Reader::fail(ErrorCode error, std::string_view detail) const {
 }
 
 void Writer::put_be(std::uint64_t v, std::size_t n) {
-  for (std::size_t i = n; i-- > 0;) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  // One resize, not a push_back (and its capacity check) per byte.
+  const std::size_t at = out_.size();
+  out_.resize(at + n);
+  for (std::size_t i = 0; i < n; ++i) out_[at + i] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
 }
 
 void Writer::patch_u16(std::size_t at, std::uint16_t v) {

@@ -1,21 +1,47 @@
 #include "libvtap/openflow/installer.hpp"
 
+#include <algorithm>
+#include <compare>
 #include <map>
-#include <set>
 #include <tuple>
 
 namespace vtap::openflow {
 namespace {
 
-using FlowKey = std::tuple<std::uint8_t, std::uint16_t, Match>;
+// Refers to the rule's match rather than copying it: a Match is a few hundred bytes.
+using FlowKey = std::tuple<std::uint8_t, std::uint16_t, const Match&>;
 FlowKey key_of(const FlowRule& r) { return {r.table, r.priority, r.match}; }
 
-// Groups and meters referenced by a flow's actions (meters also by copy-table flows).
-void collect_references(const FlowRule& r, std::set<std::uint32_t>& groups, std::set<std::uint32_t>& meters) {
+// The rules of `flows` in key order; of two with the same key, the later.
+std::vector<const FlowRule*> by_key(const std::vector<FlowRule>& flows) {
+  std::vector<const FlowRule*> out;
+  out.reserve(flows.size());
+  for (const FlowRule& f : flows) out.push_back(&f);
+  std::stable_sort(out.begin(), out.end(), [](const FlowRule* a, const FlowRule* b) { return key_of(*a) < key_of(*b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (i + 1 == out.size() || key_of(*out[i]) != key_of(*out[i + 1])) out[kept++] = out[i];
+  out.resize(kept);
+  return out;
+}
+
+// Groups and meters referenced by a flow's actions (meters also by copy-table flows),
+// appended to `groups` and `meters`, which referenced() sorts.
+void collect_references(const FlowRule& r, std::vector<std::uint32_t>& groups, std::vector<std::uint32_t>& meters) {
   for (const Action& a : r.actions) {
-    if (const auto* g = std::get_if<GroupAction>(&a)) groups.insert(g->group_id);
-    if (const auto* m = std::get_if<MeterAction>(&a)) meters.insert(m->meter_id);
+    if (const auto* g = std::get_if<GroupAction>(&a)) groups.push_back(g->group_id);
+    if (const auto* m = std::get_if<MeterAction>(&a)) meters.push_back(m->meter_id);
   }
+}
+
+// The ids collected, sorted and unique, for binary search: as many as flows, so no set.
+std::vector<std::uint32_t> referenced(std::vector<std::uint32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+bool contains(const std::vector<std::uint32_t>& ids, std::uint32_t id) {
+  return std::binary_search(ids.begin(), ids.end(), id);
 }
 
 }  // namespace
@@ -60,47 +86,62 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
       ++c.meters_deleted;
     }
 
+  // Each bundle message is large (a FlowMod holds its match inline), so the changes are
+  // decided first and the messages built once, in a vector of the right size.
   std::map<std::uint32_t, const GroupEntry*> old_groups, new_groups;
   for (const auto& g : have.groups) old_groups[g.group_id] = &g;
   for (const auto& g : want.groups) new_groups[g.group_id] = &g;
+  std::vector<std::pair<GroupModCommand, const GroupEntry*>> group_changes;
   for (const auto& [id, g] : new_groups) {
     auto it = old_groups.find(id);
     if (it == old_groups.end()) {
-      c.bundle.push_back(GroupMod{GroupModCommand::add, *g});
+      group_changes.emplace_back(GroupModCommand::add, g);
       ++c.groups_added;
     } else if (!(*it->second == *g)) {
-      c.bundle.push_back(GroupMod{GroupModCommand::modify, *g});
+      group_changes.emplace_back(GroupModCommand::modify, g);
       ++c.groups_modified;
     }
   }
 
-  std::map<FlowKey, const FlowRule*> old_flows, new_flows;
-  for (const auto& f : have.flows) old_flows[key_of(f)] = &f;
-  for (const auto& f : want.flows) new_flows[key_of(f)] = &f;
-  for (const auto& [key, f] : old_flows)
-    if (!new_flows.contains(key)) {
-      FlowMod del{FlowModCommand::delete_strict, *f};
-      del.rule.actions.clear();
-      c.bundle.push_back(std::move(del));
+  const std::vector<const FlowRule*> old_flows = by_key(have.flows), new_flows = by_key(want.flows);
+  std::vector<const FlowRule*> flow_deletes, flow_adds;
+  for (std::size_t i = 0, j = 0; i < old_flows.size() || j < new_flows.size();) {
+    const std::strong_ordering order = i == old_flows.size()   ? std::strong_ordering::greater
+                                       : j == new_flows.size() ? std::strong_ordering::less
+                                                               : key_of(*old_flows[i]) <=> key_of(*new_flows[j]);
+    if (order < 0) {
+      flow_deletes.push_back(old_flows[i++]);
       ++c.flows_deleted;
-    }
-  for (const auto& [key, f] : new_flows) {
-    auto it = old_flows.find(key);
-    if (it == old_flows.end()) {
-      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+    } else if (order > 0) {
+      flow_adds.push_back(new_flows[j++]);
       ++c.flows_added;
-    } else if (!(*it->second == *f)) {
-      // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
-      c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
-      ++c.flows_modified;
+    } else {
+      if (!(*old_flows[i] == *new_flows[j])) {
+        // A cookie change needs an add (modify keeps the old cookie); add replaces in place.
+        flow_adds.push_back(new_flows[j]);
+        ++c.flows_modified;
+      }
+      ++i;
+      ++j;
     }
   }
+  std::vector<const GroupEntry*> group_deletes;
   for (const auto& [id, g] : old_groups)
     if (!new_groups.contains(id)) {
-      GroupMod del{GroupModCommand::delete_, GroupEntry{id, g->type, {}}};
-      c.bundle.push_back(std::move(del));
+      group_deletes.push_back(g);
       ++c.groups_deleted;
     }
+
+  c.bundle.reserve(group_changes.size() + flow_deletes.size() + flow_adds.size() + group_deletes.size());
+  for (const auto& [command, g] : group_changes) c.bundle.push_back(GroupMod{command, *g});
+  for (const FlowRule* f : flow_deletes) {
+    FlowMod del{FlowModCommand::delete_strict, *f};
+    del.rule.actions.clear();
+    c.bundle.push_back(std::move(del));
+  }
+  for (const FlowRule* f : flow_adds) c.bundle.push_back(FlowMod{FlowModCommand::add, *f});
+  for (const GroupEntry* g : group_deletes)
+    c.bundle.push_back(GroupMod{GroupModCommand::delete_, GroupEntry{g->group_id, g->type, {}}});
   return c;
 }
 
@@ -111,26 +152,35 @@ void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handl
   session->async_request(MultipartRequest{0, flows}, [session, handler](std::error_code ec, std::vector<Frame> frames) {
     if (ec) return handler(ec, {});
     auto plan = std::make_shared<SwitchPlan>();
-    std::set<std::uint32_t> groups, meters;
-    for (const Frame& f : frames)
-      for (const FlowStats& s : std::get<std::vector<FlowStats>>(std::get<MultipartReply>(f.message).body)) {
-        plan->flows.push_back(s.rule);
-        collect_references(s.rule, groups, meters);
+    const auto stats = [](Frame& f) -> std::vector<FlowStats>& {
+      return std::get<std::vector<FlowStats>>(std::get<MultipartReply>(f.message).body);
+    };
+    std::size_t count = 0;
+    for (Frame& f : frames) count += stats(f).size();
+    plan->flows.reserve(count);
+    std::vector<std::uint32_t> group_ids, meter_ids;
+    // The replies are ours: their rules move into the plan.
+    for (Frame& f : frames)
+      for (FlowStats& s : stats(f)) {
+        collect_references(s.rule, group_ids, meter_ids);
+        plan->flows.push_back(std::move(s.rule));
       }
+    auto groups = std::make_shared<const std::vector<std::uint32_t>>(referenced(std::move(group_ids)));
+    auto meters = std::make_shared<const std::vector<std::uint32_t>>(referenced(std::move(meter_ids)));
     session->async_request(
         MultipartRequest{0, GroupDescRequest{}},
         [session, handler, plan, groups, meters](std::error_code ec2, std::vector<Frame> gframes) {
           if (ec2) return handler(ec2, {});
-          for (const Frame& f : gframes)
-            for (const GroupEntry& g : std::get<std::vector<GroupEntry>>(std::get<MultipartReply>(f.message).body))
-              if (groups.contains(g.group_id)) plan->groups.push_back(g);
+          for (Frame& f : gframes)
+            for (GroupEntry& g : std::get<std::vector<GroupEntry>>(std::get<MultipartReply>(f.message).body))
+              if (contains(*groups, g.group_id)) plan->groups.push_back(std::move(g));
           session->async_request(
               MultipartRequest{0, MeterConfigRequest{}},
               [handler, plan, meters](std::error_code ec3, std::vector<Frame> mframes) {
                 if (ec3) return handler(ec3, {});
                 for (const Frame& f : mframes)
                   for (const MeterEntry& m : std::get<std::vector<MeterEntry>>(std::get<MultipartReply>(f.message).body))
-                    if (meters.contains(m.meter_id)) plan->meters.push_back(m);
+                    if (contains(*meters, m.meter_id)) plan->meters.push_back(m);
                 std::sort(plan->flows.begin(), plan->flows.end());
                 std::sort(plan->groups.begin(), plan->groups.end());
                 std::sort(plan->meters.begin(), plan->meters.end());
@@ -140,13 +190,14 @@ void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handl
   });
 }
 
-void apply_impl(const std::shared_ptr<Session>& session, ChangeSet change, ApplyHandler handler) {
-  auto c = std::make_shared<ChangeSet>(std::move(change));
+void apply_impl(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> c, ApplyHandler handler) {
   // Meters first (bundles cannot carry them), confirmed by a barrier.
   for (const MeterMod& m : c->meters_first) session->send(m);
   session->async_barrier([session, handler, c](std::error_code ec, std::vector<Frame>) {
     if (ec) return handler(ec, {});
-    session->async_bundle(c->bundle, [session, handler, c](std::error_code ec2, BundleResult result) {
+    // The bundle's messages are shared with `c`, not copied.
+    std::shared_ptr<const std::vector<Message>> mods(c, &c->bundle);
+    session->async_bundle(std::move(mods), [session, handler, c](std::error_code ec2, BundleResult result) {
       if (ec2) return handler(ec2, std::move(result));
       for (const MeterMod& m : c->meters_last) session->send(m);
       session->async_barrier([handler, result](std::error_code ec3, std::vector<Frame>) { handler(ec3, result); });

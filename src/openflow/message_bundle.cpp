@@ -4,6 +4,7 @@
 // followed by the same body as the standard message.
 
 #include <string>
+#include <type_traits>
 
 #include "libvtap/error.hpp"
 #include "libvtap/openflow/oxm.hpp"
@@ -68,18 +69,46 @@ BundleControl decode_bundle_control(Reader& body) {
   return m;
 }
 
-void encode_bundle_add(const BundleAdd& m, Version version, std::uint32_t xid, Writer& out) {
-  check_flags(m.flags, nullptr);
+namespace {
+
+// The embedded message carries the xid of the bundle add (OpenFlow 1.5.1 §7.3.9.6). It is
+// written in place, not encoded apart and copied.
+template <typename Inner>
+void encode_bundle_add_of(std::uint32_t bundle_id, std::uint16_t flags, const Inner& inner, Version version,
+                          std::uint32_t xid, Writer& out) {
+  check_flags(flags, nullptr);
   const std::size_t start = begin_bundle_message(out, version, MessageType::bundle_add_message, onf_bundle_add, xid);
-  out.u32(m.bundle_id);
+  out.u32(bundle_id);
   out.zeros(2);
-  out.u16(m.flags);
-  // The embedded message carries the xid of the bundle add (OpenFlow 1.5.1 §7.3.9.6).
-  std::visit([&](const auto& inner) {
-    std::vector<std::uint8_t> bytes = openflow::encode(Message(inner), version, xid);
-    out.bytes(bytes);
-  }, m.message);
+  out.u16(flags);
+  if constexpr (std::is_same_v<Inner, FlowMod>) {
+    const std::size_t inner_start = begin_message(out, version, static_cast<std::uint8_t>(MessageType::flow_mod), xid);
+    encode_flow_mod(inner, version, out);
+    end_message(out, inner_start);
+  } else {
+    const std::size_t inner_start = begin_message(out, version, static_cast<std::uint8_t>(MessageType::group_mod), xid);
+    encode_group_mod(inner, version, out);
+    end_message(out, inner_start);
+  }
   end_message(out, start);
+}
+
+}  // namespace
+
+void encode_bundle_add(const BundleAdd& m, Version version, std::uint32_t xid, Writer& out) {
+  std::visit([&](const auto& inner) { encode_bundle_add_of(m.bundle_id, m.flags, inner, version, xid, out); },
+             m.message);
+}
+
+void encode_bundle_add(std::uint32_t bundle_id, std::uint16_t flags, const Message& inner, Version version,
+                       std::uint32_t xid, Writer& out) {
+  if (const auto* flow_mod = std::get_if<FlowMod>(&inner)) {
+    encode_bundle_add_of(bundle_id, flags, *flow_mod, version, xid, out);
+  } else if (const auto* group_mod = std::get_if<GroupMod>(&inner)) {
+    encode_bundle_add_of(bundle_id, flags, *group_mod, version, xid, out);
+  } else {
+    throw Error("a bundle carries only flow and group modifications, not " + std::string(type_name(inner)));
+  }
 }
 
 BundleAdd decode_bundle_add(Reader& body, Version version, std::uint32_t xid) {

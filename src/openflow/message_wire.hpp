@@ -67,6 +67,9 @@ MultipartReply decode_multipart_reply(Reader& body, Version version);
 void encode_bundle_control(const BundleControl& m, Version version, std::uint32_t xid, Writer& out);
 BundleControl decode_bundle_control(Reader& body);
 void encode_bundle_add(const BundleAdd& m, Version version, std::uint32_t xid, Writer& out);
+/// The same for `inner` (a FlowMod or GroupMod; anything else throws vtap::Error).
+void encode_bundle_add(std::uint32_t bundle_id, std::uint16_t flags, const Message& inner, Version version,
+                       std::uint32_t xid, Writer& out);
 BundleAdd decode_bundle_add(Reader& body, Version version, std::uint32_t xid);
 
 }  // namespace vtap::openflow::wire

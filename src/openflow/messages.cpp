@@ -411,6 +411,18 @@ void encode(const Message& message, Version version, std::uint32_t xid, std::vec
   }
 }
 
+void encode_bundle_add(std::uint32_t bundle_id, std::uint16_t flags, const Message& inner, Version version,
+                       std::uint32_t xid, std::vector<std::uint8_t>& out) {
+  const std::size_t size = out.size();
+  try {
+    Writer w(out);
+    wire::encode_bundle_add(bundle_id, flags, inner, version, xid, w);
+  } catch (...) {
+    out.resize(size);
+    throw;
+  }
+}
+
 std::vector<std::uint8_t> encode(const Message& message, Version version, std::uint32_t xid) {
   std::vector<std::uint8_t> out;
   encode(message, version, xid, out);

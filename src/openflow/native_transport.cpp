@@ -62,8 +62,10 @@ class NativeConnection final : public SwitchConnection {
   openflow::BundleResult apply(const openflow::ChangeSet& change) override {
     std::promise<std::pair<std::error_code, openflow::BundleResult>> promise;
     auto future = promise.get_future();
+    // Shared, not copied: this waits for the operation, so `change` outlives it.
+    auto shared = std::shared_ptr<const openflow::ChangeSet>(std::shared_ptr<void>(), &change);
     asio::post(io_->io, [&, s = session_] {
-      openflow::async_apply(s, change, [&](std::error_code ec, openflow::BundleResult r) {
+      openflow::async_apply(s, shared, [&](std::error_code ec, openflow::BundleResult r) {
         promise.set_value({ec, std::move(r)});
       });
     });

@@ -67,6 +67,13 @@ static_assert(tables_are_consistent(), "kBasic must be in enum order and kWireOr
 
 constexpr std::size_t index(F f) noexcept { return static_cast<std::size_t>(f); }
 
+// Each field's place in kWireOrder.
+constexpr std::array<std::uint8_t, field_count> kWireRank = [] {
+  std::array<std::uint8_t, field_count> rank{};
+  for (std::size_t i = 0; i < field_count; ++i) rank[index(kWireOrder[i])] = static_cast<std::uint8_t>(i);
+  return rank;
+}();
+
 // The field's name for messages: the unambiguous alias where OVS prints `tp_src`/`tp_dst`.
 std::string name_of(F f) {
   const FieldInfo& info = field_info(f);
@@ -220,11 +227,13 @@ void encode_match(const Match& match, Version version, Writer& out) {
   const std::size_t start = out.size();
   out.u16(kMatchTypeOxm);
   out.u16(0);  // Length, patched below: it excludes the padding.
-  for (Field f : kWireOrder) {
-    const Match::Entry* e = match.find(f);
+  // The match's few fields put in wire order, rather than looking up every field.
+  std::array<const Match::Entry*, field_count> in_order{};
+  for (const Match::Entry& e : match.entries()) in_order[kWireRank[index(e.field)]] = &e;
+  for (const Match::Entry* e : in_order) {
     if (e == nullptr) continue;
-    const bool exact = e->mask == full_field_mask(f);
-    encode_oxm_field(f, e->value, exact ? std::nullopt : std::optional<FieldBytes>(e->mask), version, out);
+    const bool exact = e->mask == full_field_mask(e->field);
+    encode_oxm_field(e->field, e->value, exact ? std::nullopt : std::optional<FieldBytes>(e->mask), version, out);
   }
   out.patch_length(start + 2, start);
   out.pad_to_8(start);

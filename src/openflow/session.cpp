@@ -300,6 +300,14 @@ struct Session::Impl : std::enable_shared_from_this<Session::Impl> {
     return id;
   }
 
+  // A BundleAdd of `mod`, encoded straight from it.
+  std::uint32_t write_bundle_add(std::uint32_t bundle, std::uint16_t flags, const Message& mod) {
+    const std::uint32_t id = next_xid++;
+    encode_bundle_add(bundle, flags, mod, version, id, outbox);
+    if (!writing) write_next();
+    return id;
+  }
+
   void write_next() {
     if (outbox.empty()) {
       writing = false;
@@ -446,7 +454,7 @@ void Session::barrier_impl(FramesHandler handler) {
 namespace {
 
 struct BundleRun {
-  std::vector<Message> mods;
+  std::shared_ptr<const std::vector<Message>> mods;
   Session::BundleHandler handler;
   std::size_t next = 0;
   BundleResult result;
@@ -454,15 +462,15 @@ struct BundleRun {
 
 }  // namespace
 
-void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
-  for (const Message& m : mods)
+void Session::bundle_impl(std::shared_ptr<const std::vector<Message>> mods, BundleHandler handler) {
+  for (const Message& m : *mods)
     if (!std::holds_alternative<FlowMod>(m) && !std::holds_alternative<GroupMod>(m))
       throw Error("async_bundle: only flow and group modifications go in a bundle, not " + std::string(type_name(m)));
   auto run = std::make_shared<BundleRun>(BundleRun{std::move(mods), std::move(handler), 0, {}});
   auto impl = impl_;
   auto step = std::make_shared<std::function<void()>>();
   *step = [impl, run, step] {
-    if (run->next >= run->mods.size()) {
+    if (run->next >= run->mods->size()) {
       auto done = std::move(run->handler);
       *step = nullptr;  // break the cycle
       return done({}, std::move(run->result));
@@ -470,7 +478,7 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
     const std::uint32_t id = impl->next_bundle++;
     constexpr std::uint16_t flags = bundle_atomic | bundle_ordered;
     const std::size_t first = run->next;
-    const std::size_t last = std::min(run->mods.size(), first + std::max<std::size_t>(1, impl->opt.bundle_chunk));
+    const std::size_t last = std::min(run->mods->size(), first + std::max<std::size_t>(1, impl->opt.bundle_chunk));
     auto fail = [impl, run, step](std::error_code ec) {
       auto done = std::move(run->handler);
       *step = nullptr;
@@ -479,15 +487,14 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
     impl->request(BundleControl{id, BundleControlType::open_request, flags},
                   [impl, run, step, id, first, last, fail](std::error_code ec, std::vector<Frame> frames) {
                     if (ec) return fail(ec);
-                    auto xids = std::make_shared<std::map<std::uint32_t, std::size_t>>();
+                    // Nothing else is written meanwhile, so the adds get consecutive xids.
+                    std::uint32_t first_xid = 0;
                     for (std::size_t i = first; i < last; ++i) {
-                      BundleAdd add{id, flags, FlowMod{}};
-                      if (const auto* fm = std::get_if<FlowMod>(&run->mods[i])) add.message = *fm;
-                      else add.message = std::get<GroupMod>(run->mods[i]);
-                      xids->emplace(impl->write(add), i);
+                      const std::uint32_t xid = impl->write_bundle_add(id, flags, (*run->mods)[i]);
+                      if (i == first) first_xid = xid;
                     }
                     impl->request(BundleControl{id, BundleControlType::commit_request, flags},
-                                  [impl, run, step, first, last, xids, fail](std::error_code ec2, std::vector<Frame>) {
+                                  [impl, run, step, first, last, first_xid, fail](std::error_code ec2, std::vector<Frame>) {
                                     if (!ec2) {
                                       run->result.messages += last - first;
                                       ++run->result.bundles;
@@ -496,9 +503,9 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
                                     }
                                     // The switch names the refused message by its xid.
                                     for (auto it = impl->stray_errors.begin(); it != impl->stray_errors.end(); ++it) {
-                                      auto found = xids->find(it->xid);
-                                      if (found == xids->end()) continue;
-                                      run->result.failed_index = found->second;
+                                      const std::uint32_t offset = it->xid - first_xid;
+                                      if (offset >= last - first) continue;
+                                      run->result.failed_index = first + offset;
                                       run->result.error = std::get<ErrorMessage>(it->message);
                                       ec2 = make_error_code(run->result.error->code);
                                       impl->stray_errors.erase(it);

@@ -263,6 +263,28 @@ TEST(OpenflowMessages, TypeNames) {
   EXPECT_EQ(type_name(ErrorMessage{}), "OFPT_ERROR");
 }
 
+TEST(OpenflowMessages, BundleAddOfAMessageIsTheBundleAddEncoding) {
+  const FlowMod flow{FlowModCommand::add, tcp_rule()};
+  const GroupMod group{GroupModCommand::add, select_group()};
+  for (Version v : kAll) {
+    SCOPED_TRACE(to_string(v));
+    for (const Message& inner : {Message(flow), Message(group)}) {
+      Bytes ours{1, 2, 3};
+      encode_bundle_add(7, bundle_atomic | bundle_ordered, inner, v, 33, ours);
+      Bytes expected{1, 2, 3};
+      BundleAdd add{7, bundle_atomic | bundle_ordered, flow};
+      if (const auto* g = std::get_if<GroupMod>(&inner)) add.message = *g;
+      encode(add, v, 33, expected);
+      EXPECT_EQ(to_hex(ours), to_hex(expected));
+    }
+    // Only flow and group modifications go in a bundle; a refusal leaves `out` as it was.
+    Bytes out{1, 2, 3};
+    EXPECT_THROW(encode_bundle_add(7, 0, BarrierRequest{}, v, 1, out), Error);
+    EXPECT_THROW(encode_bundle_add(7, 8, flow, v, 1, out), Error);
+    EXPECT_EQ(out, (Bytes{1, 2, 3}));
+  }
+}
+
 // Requests whose bytes equal what `ovs-ofctl` itself sends for the same command (recorded
 // through a logging proxy in front of a real switch; xids as ovs-ofctl used them).
 struct OvsRequest {

@@ -7,6 +7,7 @@
 /// touched. vtap::SwitchConnection (transport.hpp) is the blocking front of these.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -44,7 +45,7 @@ using StateHandler = std::function<void(std::error_code, SwitchPlan)>;
 using ApplyHandler = std::function<void(std::error_code, BundleResult)>;
 
 void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler);
-void apply_impl(const std::shared_ptr<Session>& session, ChangeSet change, ApplyHandler handler);
+void apply_impl(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> change, ApplyHandler handler);
 
 /// Reads the libvtap-owned state of the switch. Signature void(std::error_code, SwitchPlan).
 template <class Token>
@@ -62,8 +63,14 @@ auto async_read_state(const std::shared_ptr<Session>& session, Token&& token) {
 /// void(std::error_code, BundleResult).
 template <class Token>
 auto async_apply(const std::shared_ptr<Session>& session, ChangeSet change, Token&& token) {
+  return async_apply(session, std::make_shared<const ChangeSet>(std::move(change)), std::forward<Token>(token));
+}
+/// The same for a change shared with the caller rather than copied; it must not change
+/// until the operation completes.
+template <class Token>
+auto async_apply(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> change, Token&& token) {
   return boost::asio::async_initiate<Token, void(std::error_code, BundleResult)>(
-      [session](auto handler, ChangeSet c) {
+      [session](auto handler, std::shared_ptr<const ChangeSet> c) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         apply_impl(session, std::move(c), [shared](std::error_code ec, BundleResult r) { (*shared)(ec, std::move(r)); });
       },

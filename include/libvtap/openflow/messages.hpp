@@ -290,6 +290,10 @@ struct Frame {
 /// be expressed in `version` (e.g. a MeterAction inside a group bucket before 1.5).
 void encode(const Message& message, Version version, std::uint32_t xid, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode(const Message& message, Version version, std::uint32_t xid);
+/// Appends what encode(BundleAdd{bundle_id, flags, inner}, ...) would, without copying
+/// `inner` (a FlowMod or GroupMod) into a BundleAdd first.
+void encode_bundle_add(std::uint32_t bundle_id, std::uint16_t flags, const Message& inner, Version version,
+                       std::uint32_t xid, std::vector<std::uint8_t>& out);
 
 /// Reads the header at the start of `bytes` (at least 8 bytes). Throws DecodeError
 /// (OFPBRC_BAD_LEN) when the length field is below 8.

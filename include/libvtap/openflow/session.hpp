@@ -127,8 +127,14 @@ class Session : public std::enable_shared_from_this<Session> {
   /// index. Signature void(std::error_code, BundleResult).
   template <class Token>
   auto async_bundle(std::vector<Message> mods, Token&& token) {
+    return async_bundle(std::make_shared<const std::vector<Message>>(std::move(mods)), std::forward<Token>(token));
+  }
+  /// The same for messages shared with the caller rather than copied (a large change is
+  /// tens of megabytes); they must not change until the operation completes.
+  template <class Token>
+  auto async_bundle(std::shared_ptr<const std::vector<Message>> mods, Token&& token) {
     return boost::asio::async_initiate<Token, void(std::error_code, BundleResult)>(
-        [self = shared_from_this()](auto handler, std::vector<Message> m) {
+        [self = shared_from_this()](auto handler, std::shared_ptr<const std::vector<Message>> m) {
           self->bundle_impl(std::move(m), wrap<BundleResult>(std::move(handler)));
         },
         token, std::move(mods));
@@ -164,7 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static void connect_impl(boost::asio::io_context& io, Target target, SessionOptions options, SessionHandler handler);
   void request_impl(Message message, FramesHandler handler);
   void barrier_impl(FramesHandler handler);
-  void bundle_impl(std::vector<Message> mods, BundleHandler handler);
+  void bundle_impl(std::shared_ptr<const std::vector<Message>> mods, BundleHandler handler);
 
   std::shared_ptr<Impl> impl_;
 };
