@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / "build" / "python"))  # the package as built by CMake
 from vtap.testbed import Testbed  # noqa: E402
 
 MODES = ("none", "libvtap", "mirror")

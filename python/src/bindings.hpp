@@ -6,6 +6,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include "libvtap/openflow/session.hpp"
+
 namespace vtap::python {
 
 namespace py = pybind11;
@@ -18,6 +20,10 @@ void init_policy(py::module_& m);
 void init_topology(py::module_& m);
 void init_translator(py::module_& m);
 void init_transport(py::module_& m);
+void init_service(py::module_& m);
+
+/// SessionOptions from Transport.connect()-style keyword arguments (transport.cpp).
+openflow::SessionOptions session_options(const py::kwargs& kwargs);
 
 /// `Name('text')`: the repr of a value type built from its text form.
 inline std::string text_repr(const char* type_name, const std::string& text) {

@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   init_topology(m);
   init_translator(m);
   init_transport(m);
+  init_service(m);
 }

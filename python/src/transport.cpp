@@ -34,6 +34,29 @@ Version version_from(py::handle h) {
   return h.cast<Version>();
 }
 
+
+// A SwitchConnection serves one thread at a time; Python threads may share one, so calls
+// are serialised here. The GIL is released before the lock is taken (a thread waiting on the
+// network holds the lock without the GIL), and close() takes no lock, so it can interrupt a
+// call in progress (which then fails with "closed").
+struct Connection {
+  std::unique_ptr<SwitchConnection> impl;
+  std::mutex mutex;
+
+  template <class F>
+  auto call(F&& f) {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    return f(*impl);
+  }
+};
+
+std::string plural(std::size_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
 // SessionOptions from connect()'s keyword arguments: the names of the C++ fields, durations
 // in seconds, versions as Version members or their names ("OpenFlow15").
 openflow::SessionOptions session_options(const py::kwargs& kwargs) {
@@ -75,28 +98,6 @@ openflow::SessionOptions session_options(const py::kwargs& kwargs) {
   }
   return o;
 }
-
-// A SwitchConnection serves one thread at a time; Python threads may share one, so calls
-// are serialised here. The GIL is released before the lock is taken (a thread waiting on the
-// network holds the lock without the GIL), and close() takes no lock, so it can interrupt a
-// call in progress (which then fails with "closed").
-struct Connection {
-  std::unique_ptr<SwitchConnection> impl;
-  std::mutex mutex;
-
-  template <class F>
-  auto call(F&& f) {
-    py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(mutex);
-    return f(*impl);
-  }
-};
-
-std::string plural(std::size_t n, const char* what) {
-  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-}
-
-}  // namespace
 
 void init_transport(py::module_& m) {
   py::native_enum<Version>(m, "Version", "enum.Enum", "OpenFlow protocol versions libvtap speaks.")

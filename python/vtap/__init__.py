@@ -11,6 +11,15 @@ The native bindings live in :mod:`vtap._core`; this package re-exports them::
     with vtap.native_transport().connect("unix:/run/openvswitch/s1.mgmt") as s1:
         print(s1.install(plan["s1"]).summary)
 
+    with vtap.Service(topo, {"s1": "unix:/run/openvswitch/s1.mgmt"}, state_file="policies.json") as svc:
+        svc.on_event(print)
+        svc.start(interval=1.0)                  # reconcile now and every second
+        pid = svc.add(vtap.TapPolicy(sender=..., receiver=..., monitor=..., filter="tcp,tp_dst=80"))
+        print(svc.stats()[pid].copies)
+
+:mod:`vtap.testbed` starts private user-space Open vSwitch compute nodes with VMs as
+network namespaces, for experiments and end-to-end tests.
+
 Errors are raised as :class:`vtap.Error` and its subclasses :class:`ParseError`,
 :class:`TopologyError`, :class:`PolicyError` and :class:`TransportError`, with libvtap's
 messages.
@@ -39,6 +48,7 @@ from ._core import (
     Direction,
     Endpoint,
     Error,
+    EventKind,
     Explanation,
     Field,
     FlowRule,
@@ -64,12 +74,15 @@ from ._core import (
     ParseError,
     Plan,
     PolicyError,
+    PolicyStats,
     PopVlanAction,
     PortRef,
     PushVlanAction,
     RateLimit,
     ResubmitAction,
     RuleKind,
+    Service,
+    ServiceEvent,
     SetFieldAction,
     Switch,
     SwitchConnection,
@@ -125,6 +138,8 @@ __all__ = [
     # transports
     "Version", "ChangeSet", "diff", "BundleResult", "InstallReport", "FlowStats", "Counter",
     "GroupStats", "SwitchStats", "SwitchConnection", "Transport", "native_transport",
+    # the long-running vTAP application
+    "Service", "ServiceEvent", "EventKind", "PolicyStats",
 ]
 
 

@@ -1874,6 +1874,149 @@ class Transport:
         """
         'native' or 'openvswitch'.
         """
+class EventKind(enum.Enum):
+    """
+    What a ServiceEvent reports.
+    """
+    applied = ...
+    drift_repaired = ...
+    failed = ...
+    policy_inactive = ...
+    switch_connected = ...
+    switch_disconnected = ...
+class ServiceEvent:
+    """
+    Something the Service did or saw.
+    """
+    def __repr__(self) -> str:
+        ...
+    @property
+    def detail(self) -> str:
+        """
+        What changed, or the error.
+        """
+    @property
+    def kind(self) -> EventKind:
+        """
+        EventKind.
+        """
+    @property
+    def policy_id(self) -> int | None:
+        """
+        The policy it is about, or None.
+        """
+    @property
+    def switch_name(self) -> str:
+        """
+        The switch it is about, or ''.
+        """
+class PolicyStats:
+    """
+    Counters of one policy, summed over its rewriting rules.
+    """
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: object) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    @property
+    def bytes(self) -> int:
+        """
+        Bytes that matched.
+        """
+    @property
+    def copies(self) -> int:
+        """
+        Copies sent toward its monitor (or tunnel).
+        """
+    @property
+    def copy_bytes(self) -> int:
+        """
+        Bytes of those copies.
+        """
+    @property
+    def packets(self) -> int:
+        """
+        Packets that matched the policy's rules.
+        """
+class Service:
+    """
+    The vTAP application: owns the policy set and keeps every switch holding exactly its plan.
+    Changes are validated (topology, tenant) before anything is sent, then applied
+    make-before-break across switches, all or nothing. `tenant=None` acts as an administrator;
+    a tenant sees and changes only its own policies. A context manager: stop() on exit.
+    """
+    def __enter__(self) -> typing.Any:
+        ...
+    def __exit__(self, arg0: typing.Any, arg1: typing.Any, arg2: typing.Any) -> bool:
+        ...
+    def __init__(self, topology: Topology, targets: collections.abc.Mapping[str, str], transport: Transport = None, *, options: TranslatorOptions | None = None, state_file: os.PathLike | str | bytes | None = None, **kwargs) -> None:
+        """
+        topology: Topology; targets: {switch name: 'unix:PATH' | 'tcp:IP[:PORT]' | 'ssl:IP[:PORT]'};
+        transport: a Transport (default: native_transport()); options: TranslatorOptions;
+        state_file: JSON policy file kept across restarts (loaded now, replaced atomically on change).
+        Further keyword arguments are connection options as for Transport.connect(). Connects nothing
+        until reconcile(), start() or a change.
+        """
+    def add(self, policy: TapPolicy, *, tenant: str | None = None) -> int:
+        """
+        Adds and applies a TapPolicy (id 0: the next id); returns its id. Raises PolicyError or TransportError;
+        then nothing changed anywhere.
+        """
+    def get(self, id: typing.SupportsInt | typing.SupportsIndex, *, tenant: str | None = None) -> TapPolicy | None:
+        """
+        The policy, or None.
+        """
+    def list(self, *, tenant: str | None = None) -> list[TapPolicy]:
+        """
+        The caller's policies, by id.
+        """
+    def modify(self, policy: TapPolicy, *, tenant: str | None = None) -> None:
+        """
+        Replaces the policy with the same id.
+        """
+    def on_event(self, handler: collections.abc.Callable) -> None:
+        """
+        Calls handler(ServiceEvent) for every event (from the thread that caused it).
+        """
+    def plan(self) -> Plan:
+        """
+        The Plan every switch should hold now.
+        """
+    def reconcile(self) -> int:
+        """
+        Connects what is not connected, repairs what differs from the plan; returns modifications sent.
+        """
+    def remove(self, id: typing.SupportsInt | typing.SupportsIndex, *, tenant: str | None = None) -> None:
+        """
+        Removes a policy and its rules.
+        """
+    def set_topology(self, topology: Topology, targets: collections.abc.Mapping[str, str] = {}) -> None:
+        """
+        Replaces the topology (a VM moved, a switch or monitor came or went) and moves every switch.
+        """
+    def start(self, interval: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> None:
+        """
+        Runs reconcile() every `interval` seconds on a background thread.
+        """
+    def stats(self) -> dict[int, PolicyStats]:
+        """
+        {policy id: PolicyStats} from the reachable switches' flow and group-bucket counters.
+        """
+    def stop(self) -> None:
+        """
+        Stops the background thread.
+        """
+    @property
+    def connected(self) -> list[str]:
+        """
+        Names of the switches with an open connection.
+        """
+    @property
+    def inactive(self) -> list[int]:
+        """
+        Ids of policies that do not resolve in the topology.
+        """
 def diff(have: SwitchPlan, want: SwitchPlan) -> ChangeSet:
     """
     The minimal ChangeSet from SwitchPlan `have` to SwitchPlan `want` (pure, no switch involved).

@@ -472,8 +472,9 @@ void Session::bundle_impl(std::shared_ptr<const std::vector<Message>> mods, Bund
   *step = [impl, run, step] {
     if (run->next >= run->mods->size()) {
       auto done = std::move(run->handler);
-      *step = nullptr;  // break the cycle
-      return done({}, std::move(run->result));
+      auto result = std::move(run->result);
+      *step = nullptr;  // breaks the cycle, and destroys this lambda: touch no capture after it
+      return done({}, std::move(result));
     }
     const std::uint32_t id = impl->next_bundle++;
     constexpr std::uint16_t flags = bundle_atomic | bundle_ordered;
