@@ -59,7 +59,14 @@ class Captures:
         time.sleep(0.3)
 
     def stop(self) -> dict[str, list[bytes]]:
-        time.sleep(0.5)
+        # Frames may still be crossing a busy user-space datapath: wait until no capture
+        # has grown for a second (tcpdump -U writes every frame at once), at most 10 s.
+        sizes, quiet_since, deadline = None, time.monotonic(), time.monotonic() + 10
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
+            now = [f.stat().st_size for f in self.files.values()]
+            if now != sizes:
+                sizes, quiet_since = now, time.monotonic()
+            time.sleep(0.05)
         for p in self.procs:
             p.send_signal(signal.SIGINT)
         for p in self.procs:
