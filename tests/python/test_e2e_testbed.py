@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import vtap
-from vtap.testbed import Testbed
+from vtap_import import import_vtap
+
+vtap = import_vtap()
+from vtap.testbed import Testbed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
