@@ -22,6 +22,8 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> switches;  // --switch NAME=TARGET
   vtap::TranslatorOptions translator;
   vtap::openflow::SessionOptions session;
+  std::string transport = "native";    // --transport native|openvswitch
+  std::vector<std::string> databases;  // --db REMOTE (discover)
 };
 
 // Loads topology and policies into a translator; every error names the file.
@@ -29,3 +31,5 @@ vtap::Translator load(const Options& o);
 // `vtapctl apply` and `vtapctl dump` (switch_commands.cpp). Exit status.
 int apply(const Options& o, const vtap::Plan& plan);
 int dump(const Options& o);
+// `vtapctl discover` (discover_command.cpp). Exit status.
+int discover(const Options& o);

@@ -40,6 +40,11 @@ Commands:
   dump --switch NAME=TARGET...
       Print the libvtap-owned meters, groups and flows of each switch in
       ovs-ofctl syntax.
+  discover --db REMOTE [--db REMOTE...]
+      Read bridges, VM interfaces (external_ids:attached-mac, iface-id, ip),
+      patch ports and tunnels from Open vSwitch databases (one per compute node,
+      e.g. unix:/var/run/openvswitch/db.sock) and print the topology as JSON,
+      ready for --topology. Needs a vtapctl built with libopenvswitch.
 
 Translation options:
   --forwarding=path|normal|resubmit[:TABLE]
@@ -53,7 +58,11 @@ Translation options:
 Switch options:
   -O, --protocols=LIST   OpenFlow versions to offer (default:
                          OpenFlow13,OpenFlow14,OpenFlow15)
-  --timeout=SECS         give up on a switch after SECS seconds (default: 30)
+  --timeout=SECS         give up on a switch (or database) after SECS seconds
+                         (default: 30)
+  --transport=native|openvswitch
+                         libvtap's own OpenFlow codec (default) or Open vSwitch's
+                         library (when built with it)
   -p, --private-key=FILE, -c, --certificate=FILE, -C, --ca-cert=FILE
                          PEM files for ssl: targets
 
@@ -110,6 +119,12 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--policies") o.policies = value;
     else if (arg == "--out") o.out = value;
     else if (arg == "--packet") o.packet = value;
+    else if (arg == "--db") o.databases.push_back(value);
+    else if (arg == "--transport") {
+      if (value != "native" && value != "openvswitch")
+        throw UsageError("--transport: \"" + value + "\" is not native or openvswitch");
+      o.transport = value;
+    }
     else if (arg == "--switch") {
       const auto eq2 = value.find('=');
       if (eq2 == std::string::npos || eq2 == 0)
@@ -237,6 +252,7 @@ int main(int argc, char** argv) {
     if (o.command == "explain") return explain(o);
     if (o.command == "apply") return apply(o, load(o).plan());
     if (o.command == "dump") return dump(o);
+    if (o.command == "discover") return discover(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {
     std::cerr << "vtapctl: " << e.what() << "\n";
