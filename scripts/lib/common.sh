@@ -5,8 +5,11 @@
 # system Open vSwitch service is never started or stopped.
 
 PYTHON="${PYTHON:-python3}"
+# openvswitch-source (+ python3, libssl-dev, autotools) builds libopenvswitch for the
+# libopenvswitch transport and OVSDB discovery (CMake option VTAP_WITH_OPENVSWITCH).
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
-              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool)
+              nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool
+              openvswitch-source python3 autoconf automake libtool)
 PIP_MODULES=(pytest scapy)   # import name == PyPI name for both
 
 step() { printf '\n=== %s\n' "$*"; }
