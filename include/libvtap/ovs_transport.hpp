@@ -22,6 +22,11 @@
 ///   waits as long as `ovs-ofctl --bundle` does.
 /// - SSL key, certificate and CA certificate are process-wide in libopenvswitch: the
 ///   first ssl: connection sets them, and a later one with different files throws Error.
+/// - A switch that shares no version with us gives SessionError::version_mismatch when
+///   libopenvswitch read its HELLO before the switch hung up, else the system error of the
+///   broken connection (EPIPE, ECONNRESET).
+/// - SIGPIPE is blocked in the calling thread while libopenvswitch does I/O (it would kill
+///   the process; OVS's own programs ignore it process-wide).
 /// - Connections may be used from any threads (one thread at a time per connection).
 
 #include <memory>

@@ -444,9 +444,11 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
   auto step = std::make_shared<std::function<void()>>();
   *step = [impl, run, step] {
     if (run->next >= run->mods.size()) {
+      // Take what is needed out first: clearing *step destroys this closure and its captures.
       auto done = std::move(run->handler);
+      auto result = std::move(run->result);
       *step = nullptr;  // break the cycle
-      return done({}, std::move(run->result));
+      return done({}, std::move(result));
     }
     const std::uint32_t id = impl->next_bundle++;
     constexpr std::uint16_t flags = bundle_atomic | bundle_ordered;
@@ -454,8 +456,9 @@ void Session::bundle_impl(std::vector<Message> mods, BundleHandler handler) {
     const std::size_t last = std::min(run->mods.size(), first + std::max<std::size_t>(1, impl->opt.bundle_chunk));
     auto fail = [impl, run, step](std::error_code ec) {
       auto done = std::move(run->handler);
+      auto result = std::move(run->result);
       *step = nullptr;
-      done(ec, std::move(run->result));
+      done(ec, std::move(result));
     };
     impl->request(BundleControl{id, BundleControlType::open_request, flags},
                   [impl, run, step, id, first, last, fail](std::error_code ec, std::vector<Frame> frames) {

@@ -52,6 +52,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 Db open_db(const std::string& remote, const DiscoveryOptions& options) {
   ovs::init_once();
+  ovs::SigpipeGuard guard;
   Db db(vtap_ovs_db_open(remote.c_str()));
   if (!vtap_ovs_db_sync(db.get(), options.timeout.count())) {
     const int error = vtap_ovs_db_last_error(db.get());
@@ -242,6 +243,7 @@ TopologyWatch::TopologyWatch(std::vector<std::string> databases, Callback on_cha
 TopologyWatch::~TopologyWatch() = default;
 
 bool TopologyWatch::poll(std::chrono::milliseconds timeout) {
+  ovs::SigpipeGuard guard;
   auto changed = [&] {
     bool any = false;
     for (std::size_t i = 0; i < impl_->dbs.size(); ++i) {

@@ -1,6 +1,11 @@
 #include "ovs_codec.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <mutex>
 #include <variant>
@@ -153,6 +158,16 @@ Match match_of(const match& m, Version version) {
   return openflow::decode_match(in);
 }
 
+// OVS's reply decoders assert (abort) on a message of another type: check it first, as
+// whatever a switch sends is untrusted.
+void require_type(const ofpbuf& b, ofptype want, const char* what) {
+  ofptype type{};
+  if (b.size < sizeof(ofp_header) || ofptype_decode(&type, static_cast<const ofp_header*>(b.data)) || type != want)
+    throw Error(std::string("expected a ") + what + " reply, got " +
+                (b.size < sizeof(ofp_header) ? std::string("a truncated message")
+                                             : "message type " + std::to_string(static_cast<const ofp_header*>(b.data)->type)));
+}
+
 template <class Entry>
 [[noreturn]] void undecodable(const char* what, int error) {
   throw Error(std::string("Open vSwitch cannot decode a ") + what + " reply: " +
@@ -165,6 +180,28 @@ template <class Entry>
 void init_once() {
   static std::once_flag once;
   std::call_once(once, [] { vtap_ovs_init(); });
+}
+
+SigpipeGuard::SigpipeGuard() noexcept {
+  sigset_t pending, pipe, old;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  was_blocked_ = sigismember(&old, SIGPIPE) == 1;
+}
+
+SigpipeGuard::~SigpipeGuard() {
+  sigset_t pending, pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) {
+    }
+  }
+  if (!was_blocked_) pthread_sigmask(SIG_UNBLOCK, &pipe, nullptr);
 }
 
 void OfpbufDelete::operator()(ofpbuf* b) const noexcept { ofpbuf_delete(b); }
@@ -215,6 +252,7 @@ openflow::ErrorMessage decode_error(const ofpbuf& message) {
 }
 
 std::vector<openflow::FlowStats> decode_flow_stats(const ofpbuf& part, Version version) {
+  require_type(part, OFPTYPE_FLOW_STATS_REPLY, "flow stats");
   Cursor cursor(part);
   StackBuffer ofpacts;
   std::vector<openflow::FlowStats> out;
@@ -242,6 +280,7 @@ std::vector<openflow::FlowStats> decode_flow_stats(const ofpbuf& part, Version v
 }
 
 std::vector<GroupEntry> decode_group_desc(const ofpbuf& part, Version version) {
+  require_type(part, OFPTYPE_GROUP_DESC_STATS_REPLY, "group description");
   Cursor cursor(part);
   std::vector<GroupEntry> out;
   for (;;) {
@@ -264,6 +303,7 @@ std::vector<GroupEntry> decode_group_desc(const ofpbuf& part, Version version) {
 }
 
 std::vector<MeterEntry> decode_meter_config(const ofpbuf& part) {
+  require_type(part, OFPTYPE_METER_CONFIG_STATS_REPLY, "meter configuration");
   Cursor cursor(part);
   StackBuffer bands;
   std::vector<MeterEntry> out;
@@ -285,6 +325,7 @@ std::vector<MeterEntry> decode_meter_config(const ofpbuf& part) {
 }
 
 std::vector<openflow::GroupStats> decode_group_stats(const ofpbuf& part) {
+  require_type(part, OFPTYPE_GROUP_STATS_REPLY, "group stats");
   Cursor cursor(part);
   std::vector<openflow::GroupStats> out;
   for (;;) {
@@ -335,6 +376,7 @@ Buffer encode_meter_config_request(Version version) {
 }
 
 std::uint64_t decode_datapath_id(const ofpbuf& reply) {
+  require_type(reply, OFPTYPE_FEATURES_REPLY, "features");
   Cursor cursor(reply);
   ofputil_switch_features features{};
   const ofperr error = ofputil_pull_switch_features(&cursor.b, &features);

@@ -22,6 +22,22 @@ namespace vtap::ovs {
 /// Initialises libopenvswitch once per process (thread-safe; see ovs_lib.h).
 void init_once();
 
+/// While alive, SIGPIPE is blocked in the calling thread, so a write by libopenvswitch to a
+/// peer that has gone fails with EPIPE instead of killing the process (OVS's own programs
+/// ignore SIGPIPE process-wide; a library must not). A SIGPIPE raised meanwhile is
+/// consumed before the previous mask is restored. Wrap every OVS call that does I/O.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() noexcept;
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  bool was_pending_ = false;
+  bool was_blocked_ = false;
+};
+
 struct OfpbufDelete {
   void operator()(ofpbuf* b) const noexcept;
 };

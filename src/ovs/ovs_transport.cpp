@@ -4,10 +4,12 @@
 #include "libvtap/ovs_transport.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ovs_c.hpp"
@@ -85,7 +87,10 @@ class OvsConnection final : public SwitchConnection {
   std::uint64_t datapath_id() const noexcept override { return datapath_id_; }
   Version version() const noexcept override { return version_; }
   bool is_open() const noexcept override { return vconn_ && vconn_get_status(vconn_.get()) == 0; }
-  void close() noexcept override { vconn_.reset(); }
+  void close() noexcept override {
+    ovs::SigpipeGuard guard;
+    vconn_.reset();
+  }
 
   SwitchPlan read_state() override {
     SwitchPlan plan;
@@ -172,6 +177,7 @@ class OvsConnection final : public SwitchConnection {
   }
 
   void send(Buffer b) {
+    ovs::SigpipeGuard guard;
     const int error = vconn_send_block(live(), b.get());
     if (error) fail(error, "sending");
     b.release();  // vconn_send_block took it.
@@ -185,6 +191,7 @@ class OvsConnection final : public SwitchConnection {
 
   // The next message, answering echo requests on the way; throws after request_timeout.
   Buffer receive(Clock::time_point deadline, const char* what) {
+    ovs::SigpipeGuard guard;
     for (;;) {
       vconn* v = live();
       vconn_run(v);
@@ -267,6 +274,7 @@ class OvsConnection final : public SwitchConnection {
       ovs_list_push_back(&requests.list, &b.release()->list_node);
     }
     BufferList errors;
+    ovs::SigpipeGuard guard;
     const int error = vconn_bundle_transact(live(), &requests.list, OFPBF_ATOMIC | OFPBF_ORDERED, &errors.list);
     // The switch names a refused message by its xid; the commit's own error comes too.
     const ofpbuf* any_error = nullptr;
@@ -304,6 +312,7 @@ class OvsTransport final : public Transport {
     std::uint32_t allowed = 0;
     for (Version v : options.versions) allowed |= 1u << static_cast<unsigned>(v);
     vconn* raw = nullptr;
+    ovs::SigpipeGuard guard;
     const int error = vconn_open_block(name.c_str(), allowed, vtap_ovs_default_dscp(),
                                        static_cast<long long>(options.request_timeout.count()), &raw);
     if (error) {

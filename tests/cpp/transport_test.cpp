@@ -95,6 +95,21 @@ TEST_P(TransportTest, ConnectsReadsBothWaysCountsAndNamesAnUnreachableSwitch) {
   // (Not checked: is_open() right after close(); the native transport closes asynchronously.)
   c->close();
 
+  // A bridge that speaks none of the offered versions.
+  openflow::SessionOptions other;
+  other.versions = {version() == Version::of15 ? Version::of13 : Version::of15};
+  try {
+    connect("br0", other);
+    FAIL() << "connected without a common version";
+  } catch (const TransportError& e) {
+    // libopenvswitch's vconn reports EPROTO (mapped to version_mismatch) only when it reads
+    // the switch's HELLO before the switch hangs up on it; otherwise the broken connection.
+    if (std::get<0>(GetParam()) == "native" || e.code().category() != std::system_category()) {
+      EXPECT_EQ(e.code(), openflow::make_error_code(openflow::SessionError::version_mismatch)) << e.what();
+    }
+    EXPECT_NE(std::string(e.what()).find(ovs_->mgmt("br0")), std::string::npos) << e.what();
+  }
+
   try {
     transport_->connect("unix:" + ovs_->dir() + "/nothing.mgmt");
     FAIL();
