@@ -20,7 +20,7 @@ namespace {
 using openflow::Version;
 using vtap::testing::OvsProcess;
 
-std::shared_ptr<Transport> make_transport(const std::string& name) {
+std::shared_ptr<Transport> make_transport([[maybe_unused]] const std::string& name) {
 #ifdef VTAP_WITH_OPENVSWITCH
   if (name == "openvswitch") return make_openvswitch_transport();
 #endif
