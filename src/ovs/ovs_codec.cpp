@@ -386,13 +386,20 @@ std::uint64_t decode_datapath_id(const ofpbuf& reply) {
 
 Kind kind_of(const ofpbuf& b) noexcept {
   ofptype type{};
-  if (ofptype_decode(&type, static_cast<const ofp_header*>(b.data))) return Kind::other;
+  if (b.size < sizeof(ofp_header) || ofptype_decode(&type, static_cast<const ofp_header*>(b.data))) return Kind::other;
   if (type == OFPTYPE_ERROR) return Kind::error;
   if (type == OFPTYPE_ECHO_REQUEST) return Kind::echo_request;
   return Kind::other;
 }
 
-bool more_follows(const ofpbuf& b) noexcept { return ofpmp_more(static_cast<const ofp_header*>(b.data)); }
+bool more_follows(const ofpbuf& b) noexcept {
+  // ofpmp_more() asserts on anything but a well-formed multipart message (found by
+  // fuzz/ovs_reply_fuzz.cpp): check that first.
+  const auto* oh = static_cast<const ofp_header*>(b.data);
+  ofptype type{};
+  if (b.size < sizeof *oh || ofptype_decode(&type, oh) || !ofpmsg_is_stat_reply(oh)) return false;
+  return ofpmp_more(oh);
+}
 
 Buffer make_echo_reply(const ofpbuf& request) {
   const auto* oh = static_cast<const ofp_header*>(request.data);
