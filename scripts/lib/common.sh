@@ -5,9 +5,11 @@
 # system Open vSwitch service is never started or stopped.
 
 PYTHON="${PYTHON:-python3}"
+# openvswitch-source (+ python3, libssl-dev, autotools) builds libopenvswitch for the
+# libopenvswitch transport and OVSDB discovery (CMake option VTAP_WITH_OPENVSWITCH).
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
-              pkg-config python3-dev)
+              pkg-config python3-dev openvswitch-source python3 autoconf automake libtool)
 # pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).

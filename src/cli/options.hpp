@@ -26,6 +26,8 @@ struct Options {
   unsigned interval_ms = 1000;                                 // serve: reconcile period
   vtap::TranslatorOptions translator;
   vtap::openflow::SessionOptions session;
+  std::string transport = "native";    // --transport native|openvswitch
+  std::vector<std::string> databases;  // --db REMOTE (discover)
 };
 
 // Loads topology and policies into a translator; every error names the file.
@@ -36,3 +38,5 @@ int dump(const Options& o);
 // `vtapctl serve` and the commands that talk to it: list, add, remove, stats (serve.cpp).
 int serve(const Options& o);
 int control(const Options& o);
+// `vtapctl discover` (discover_command.cpp). Exit status.
+int discover(const Options& o);

@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include "libvtap/transport.hpp"
+#ifdef VTAP_WITH_OPENVSWITCH
+#include "libvtap/ovs_transport.hpp"
+#endif
 #include "options.hpp"
 
 namespace {
@@ -44,7 +47,16 @@ std::string describe(const SwitchConnection& c) {
 template <class Work>
 int for_each_switch(const Options& o, Work work) {
   const auto switches = parse_switches(o);
-  auto transport = make_native_transport();
+  std::shared_ptr<Transport> transport;
+  if (o.transport == "native") {
+    transport = make_native_transport();
+  } else {
+#ifdef VTAP_WITH_OPENVSWITCH
+    transport = make_openvswitch_transport();
+#else
+    throw UsageError("--transport=openvswitch: this vtapctl was built without libopenvswitch");
+#endif
+  }
   std::vector<std::future<std::pair<bool, std::string>>> results;
   for (const auto& sw : switches)
     results.push_back(std::async(std::launch::async, [&, sw]() -> std::pair<bool, std::string> {

@@ -50,6 +50,11 @@ Commands:
       Ask a running serve: print its policies (policy file JSON), per-policy
       counters (packets and bytes matched, copies sent), add the policies of a
       file (all or none), or remove policies by id.
+  discover --db REMOTE [--db REMOTE...]
+      Read bridges, VM interfaces (external_ids:attached-mac, iface-id, ip),
+      patch ports and tunnels from Open vSwitch databases (one per compute node,
+      e.g. unix:/var/run/openvswitch/db.sock) and print the topology as JSON,
+      ready for --topology. Needs a vtapctl built with libopenvswitch.
 
 Translation options:
   --forwarding=path|normal|resubmit[:TABLE]
@@ -63,7 +68,11 @@ Translation options:
 Switch options:
   -O, --protocols=LIST   OpenFlow versions to offer (default:
                          OpenFlow13,OpenFlow14,OpenFlow15)
-  --timeout=SECS         give up on a switch after SECS seconds (default: 30)
+  --timeout=SECS         give up on a switch (or database) after SECS seconds
+                         (default: 30)
+  --transport=native|openvswitch
+                         libvtap's own OpenFlow codec (default) or Open vSwitch's
+                         library (when built with it)
   -p, --private-key=FILE, -c, --certificate=FILE, -C, --ca-cert=FILE
                          PEM files for ssl: targets
 
@@ -124,6 +133,12 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--state") o.state = value;
     else if (arg == "--unixctl") o.unixctl = value;
     else if (arg == "--interval") o.interval_ms = static_cast<unsigned>(parse_number(arg, value, 3'600'000));
+    else if (arg == "--db") o.databases.push_back(value);
+    else if (arg == "--transport") {
+      if (value != "native" && value != "openvswitch")
+        throw UsageError("--transport: \"" + value + "\" is not native or openvswitch");
+      o.transport = value;
+    }
     else if (arg == "--switch") {
       const auto eq2 = value.find('=');
       if (eq2 == std::string::npos || eq2 == 0)
@@ -253,6 +268,7 @@ int main(int argc, char** argv) {
     if (o.command == "dump") return dump(o);
     if (o.command == "serve") return serve(o);
     if (o.command == "list" || o.command == "add" || o.command == "remove" || o.command == "stats") return control(o);
+    if (o.command == "discover") return discover(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {
     std::cerr << "vtapctl: " << e.what() << "\n";

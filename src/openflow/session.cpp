@@ -482,8 +482,9 @@ void Session::bundle_impl(std::shared_ptr<const std::vector<Message>> mods, Bund
     const std::size_t last = std::min(run->mods->size(), first + std::max<std::size_t>(1, impl->opt.bundle_chunk));
     auto fail = [impl, run, step](std::error_code ec) {
       auto done = std::move(run->handler);
+      auto result = std::move(run->result);
       *step = nullptr;
-      done(ec, std::move(run->result));
+      done(ec, std::move(result));
     };
     impl->request(BundleControl{id, BundleControlType::open_request, flags},
                   [impl, run, step, id, first, last, fail](std::error_code ec, std::vector<Frame> frames) {
