@@ -13,6 +13,9 @@
 #include <libvtap/transport.hpp>
 
 #include "bindings.hpp"
+#ifdef VTAP_WITH_OPENVSWITCH
+#include "libvtap/ovs_transport.hpp"
+#endif
 
 namespace vtap::python {
 
@@ -262,6 +265,15 @@ void init_transport(py::module_& m) {
   m.def(
       "native_transport", [] { return make_native_transport(); },
       "The native transport: libvtap's own OpenFlow codec over Boost.Asio, on one I/O thread it owns.");
+#ifdef VTAP_WITH_OPENVSWITCH
+  m.def(
+      "openvswitch_transport", [] { return make_openvswitch_transport(); },
+      "The libopenvswitch transport: Open vSwitch's own vconn and ofputil encoders, installing the same state "
+      "as native_transport(). Only in builds with libopenvswitch (vtap.HAVE_OPENVSWITCH).");
+  m.attr("HAVE_OPENVSWITCH") = true;
+#else
+  m.attr("HAVE_OPENVSWITCH") = false;
+#endif
 }
 
 }  // namespace vtap::python

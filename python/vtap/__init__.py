@@ -113,6 +113,9 @@ from ._core import (
 )
 
 __version__: str = _core.__version__
+HAVE_OPENVSWITCH: bool = _core.HAVE_OPENVSWITCH
+if HAVE_OPENVSWITCH:
+    from ._core import openvswitch_transport  # noqa: F401
 
 __all__ = [
     "__version__",
@@ -138,6 +141,7 @@ __all__ = [
     # transports
     "Version", "ChangeSet", "diff", "BundleResult", "InstallReport", "FlowStats", "Counter",
     "GroupStats", "SwitchStats", "SwitchConnection", "Transport", "native_transport",
+    "HAVE_OPENVSWITCH", *(["openvswitch_transport"] if HAVE_OPENVSWITCH else []),
     # the long-running vTAP application
     "Service", "ServiceEvent", "EventKind", "PolicyStats",
 ]

@@ -2049,6 +2049,10 @@ def native_transport() -> Transport:
     """
     The native transport: libvtap's own OpenFlow codec over Boost.Asio, on one I/O thread it owns.
     """
+def openvswitch_transport() -> Transport:
+    """
+    The libopenvswitch transport: Open vSwitch's own vconn and ofputil encoders, installing the same state as native_transport(). Only in builds with libopenvswitch (vtap.HAVE_OPENVSWITCH).
+    """
 def policies_from_json(text: str) -> list[TapPolicy]:
     """
     Reads policies from the JSON text of a policy file. Raises ParseError.
@@ -2067,6 +2071,7 @@ def translate(topology: Topology, policies: collections.abc.Sequence[TapPolicy],
     """
 COOKIE_MAGIC: int = 8535447193773932544
 COOKIE_MAGIC_MASK: int = 18446462598732840960
+HAVE_OPENVSWITCH: bool = True
 PORT_CONTROLLER: int = 4294967293
 PORT_IN_PORT: int = 4294967288
 PORT_LOCAL: int = 4294967294

@@ -205,3 +205,16 @@ def test_threads_share_one_connection(net):
             t.join(timeout=60)
     assert not errors, errors
     assert len(results) == 80 and all(r == plan["s1"] for r in results)
+
+
+@pytest.mark.skipif(not vtap.HAVE_OPENVSWITCH, reason="built without libopenvswitch")
+def test_the_openvswitch_transport_installs_what_the_native_one_reads(net):
+    plan = translator_for(net.topo, POLICIES).plan()
+    ovs_transport, native = vtap.openvswitch_transport(), vtap.native_transport()
+    assert ovs_transport.name == "openvswitch"
+    for s in plan:
+        with ovs_transport.connect(target(net, s)) as c:
+            assert c.install(plan[s]).summary != "no change"
+            assert c.install(plan[s]).summary == "no change"
+        with native.connect(target(net, s)) as c:
+            assert c.read_state() == plan[s]
