@@ -19,7 +19,8 @@ def test_watch_applies_counts_and_explains():
     out = subprocess.run([sys.executable, str(REPO_ROOT / "examples" / "python" / "watch.py"), "--seconds", "2"],
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "applied policy 1" in out and "applied policy 3" in out
-    copies = [int(line.split(", ")[1].split()[0]) for line in out.splitlines() if line.startswith("policy 1:")]
+    copies = [int(line.split(", ")[1].split()[0]) for line in out.splitlines()
+              if line.startswith("policy 1:") and "copies sent" in line]
     assert copies and copies[-1] > 0, out  # HTTP from vm1 to vm2 was copied
     assert "vm3 gets 1 copy (policy 1)" in out
 
