@@ -15,7 +15,7 @@ using vtap::testing::OvsProcess;
 class NativeTransportTest : public vtap::testing::OvsTest {
  protected:
   void SetUp() override {
-    OvsTest::SetUp();
+    BasicOvsTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(ovs_->add_bridge("s1", 1));
     Translator t(load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json"));

@@ -105,8 +105,10 @@ class OvsProcess {
 };
 
 /// A fixture that starts a private Open vSwitch for every test (skipped when it is not
-/// installed). Derived fixtures call OvsTest::SetUp() first and return if IsSkipped().
-class OvsTest : public ::testing::Test {
+/// installed). Derived fixtures call BasicOvsTest::SetUp() first and return if IsSkipped();
+/// parameterised ones derive from BasicOvsTest<::testing::TestWithParam<P>>.
+template <class Base = ::testing::Test>
+class BasicOvsTest : public Base {
  protected:
   void SetUp() override {
     if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
@@ -116,5 +118,6 @@ class OvsTest : public ::testing::Test {
   }
   std::unique_ptr<OvsProcess> ovs_;
 };
+using OvsTest = BasicOvsTest<>;
 
 }  // namespace vtap::testing

@@ -38,7 +38,7 @@ constexpr const char* vm5 = "fa:00:00:00:00:05";  // tenant t2
 class ServiceTest : public vtap::testing::OvsTest {
  protected:
   void SetUp() override {
-    OvsTest::SetUp();
+    BasicOvsTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(ovs_->add_bridge("s1", 1) && ovs_->add_bridge("s2", 2));
     topology_ = load_topology(std::string(VTAP_TEST_DATA) + "/../../examples/fig4/topology.json");

@@ -37,13 +37,11 @@ std::vector<std::string> transports() {
 
 using Param = std::tuple<std::string, Version>;
 
-class TransportTest : public ::testing::TestWithParam<Param> {
+class TransportTest : public vtap::testing::BasicOvsTest<::testing::TestWithParam<Param>> {
  protected:
   void SetUp() override {
-    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
-      GTEST_SKIP() << "Open vSwitch is not installed";
-    ovs_ = std::make_unique<OvsProcess>();
-    ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
+    BasicOvsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(bridge("br0", 0x1234));
     transport_ = make_transport(std::get<0>(GetParam()));
   }
@@ -62,7 +60,6 @@ class TransportTest : public ::testing::TestWithParam<Param> {
     return plans;
   }
 
-  std::unique_ptr<OvsProcess> ovs_;
   std::shared_ptr<Transport> transport_;
 };
 
