@@ -1,6 +1,7 @@
 #include "libvtap/service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -42,8 +43,14 @@ struct Service::Impl {
   struct Peer {
     std::unique_ptr<SwitchConnection> conn;
     SwitchPlan have;
+    // A switch that could not be reached is tried again only after a back-off (1 s,
+    // doubling to 30 s) by changes and stats, so a dead switch does not slow every call;
+    // reconcile() always tries.
+    std::chrono::steady_clock::time_point retry_after{};
+    std::chrono::milliseconds backoff{0};
     bool open() const { return conn && conn->is_open(); }
   };
+  bool reconciling = false;
 
   mutable std::mutex mu;
   Topology topology;
@@ -136,13 +143,18 @@ struct Service::Impl {
     if (was_connected) raise(Kind::switch_disconnected, name, std::nullopt, "connection lost");
     auto target = targets.find(name);
     if (target == targets.end()) return nullptr;
+    const auto now = std::chrono::steady_clock::now();
+    if (!reconciling && now < l.retry_after) return nullptr;
     try {
       l.conn = transport->connect(target->second, opt.session);
       l.have = l.conn->read_state();
     } catch (const TransportError&) {
       l.conn.reset();
+      l.backoff = std::clamp(l.backoff * 2, std::chrono::milliseconds(1000), std::chrono::milliseconds(30000));
+      l.retry_after = now + l.backoff;
       return nullptr;
     }
+    l.backoff = std::chrono::milliseconds(0);
     raise(Kind::switch_connected, name, std::nullopt,
           target->second + ", " + std::string(openflow::to_string(l.conn->version())));
     return &l;
@@ -327,6 +339,11 @@ void Service::set_topology(Topology topology, std::map<std::string, std::string>
 std::size_t Service::reconcile() {
   Impl::Call call{*impl_};
   auto& im = *impl_;
+  im.reconciling = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{im.reconciling};
   // Re-read what connected switches hold (someone else may have changed our rules);
   // switches that connect now are read by live().
   for (const auto& [name, target] : im.targets) {

@@ -275,3 +275,33 @@ TEST_F(ServiceTest, ThePlanFollowsMigrationsAndMonitorsThatComeAndGo) {
 
 }  // namespace
 }  // namespace vtap
+
+namespace vtap {
+namespace {
+
+// Counts connection attempts of a real transport.
+struct CountingTransport final : Transport {
+  std::shared_ptr<Transport> inner = make_native_transport();
+  std::map<std::string, int> attempts;
+  std::string_view name() const noexcept override { return inner->name(); }
+  std::unique_ptr<SwitchConnection> connect(std::string_view target, const openflow::SessionOptions& o) override {
+    ++attempts[std::string(target)];
+    return inner->connect(target, o);
+  }
+};
+
+TEST_F(ServiceTest, AnUnreachableSwitchIsRetriedAfterABackOffByChangesAndAtOnceByReconcile) {
+  auto counting = std::make_shared<CountingTransport>();
+  const std::string missing = "unix:" + ovs_->dir() + "/missing.mgmt";
+  Service service(topology_, {{"s1", ovs_->mgmt("s1")}, {"s2", missing}}, counting);
+  service.add(policy(vm1, vm2, vm3, "tcp,tp_dst=80"));  // s1 gets its rules, s2 is down
+  service.add(policy(vm1, vm2, vm3, "udp"));
+  EXPECT_EQ(counting->attempts[missing], 1) << "the second change waited for a dead switch again";
+  EXPECT_EQ(service.connected(), std::vector<std::string>{"s1"});
+  service.reconcile();
+  EXPECT_EQ(counting->attempts[missing], 2);
+  EXPECT_EQ(state().switches.at("s1"), service.plan().switches.at("s1"));
+}
+
+}  // namespace
+}  // namespace vtap
