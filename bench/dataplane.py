@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import statistics
 import sys
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def main() -> int:
               f"libvtap {m['libvtap']['receiver_pps']:.0f} (monitor {m['libvtap']['monitor_pps']:.0f}), "
               f"mirror {m['mirror']['receiver_pps']:.0f} (monitor {m['mirror']['monitor_pps']:.0f}); "
               f"libvtap/mirror receiver ratio {ratio:.2f}x (median of {args.repeat})", flush=True)
+    ratios = sorted(med[(args.pmds, s, "libvtap")]["receiver_pps"] / med[(args.pmds, s, "mirror")]["receiver_pps"]
+                    for s in sizes)
+    print(f"summary dataplane: libvtap/Mirror receiver pps median {statistics.median(ratios):.2f}x over {len(sizes)} "
+          f"sizes (range {ratios[0]:.2f}x ... {ratios[-1]:.2f}x; target >= 1.00x)")
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(trials[0].row()))

@@ -52,6 +52,7 @@ class Trace:
     packets: int
     bytes: int
     flows: collections.Counter = field(default_factory=collections.Counter)  # attack kind -> flows
+    truth: "Report | None" = None  # the IDS's verdict on the trace file itself: nothing lost
 
 
 def attack_trace(path: Path, sender: Vm, receiver: Vm, rounds: int) -> Trace:
@@ -134,6 +135,14 @@ def parse_report(text: str) -> Report:
     return Report(int(match.group(1)), alerts)
 
 
+def analyse(pcap: Path) -> Report:
+    """The IDS's report on a capture file."""
+    out = subprocess.run(["ndpiReader", "-i", str(pcap), "-v", "2"], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"ndpiReader -i {pcap} failed ({out.returncode}): {out.stderr.strip()}")
+    return parse_report(out.stdout)
+
+
 class Ids:
     """``ndpiReader`` capturing on a VM's eth0 what the Sender sent (a BPF filter on its MAC)."""
 
@@ -212,6 +221,7 @@ def run(rates: Sequence[float], *, trials: int = 10, rounds: int = 400, port_typ
         if pmds is not None:
             datapath.set_pmds(tb.nodes["node1"], pmds)
         trace = attack_trace(work / "attack.pcap", sender, receiver, rounds)
+        trace.truth = analyse(trace.path)
         with vtap.Service(tb.topology, tb.targets) as service:
             service.add(vtap.TapPolicy(sender=vtap.Endpoint(mac=sender.mac), receiver=vtap.Endpoint(mac=receiver.mac),
                                        monitor=vtap.Endpoint(mac=monitor.mac)))

@@ -7,13 +7,16 @@
 PYTHON="${PYTHON:-python3}"
 # openvswitch-source (+ python3, libssl-dev, autotools) builds libopenvswitch for the
 # libopenvswitch transport and OVSDB discovery (CMake option VTAP_WITH_OPENVSWITCH).
+# netsniff-ng (trafgen), tcpreplay and libndpi-bin (ndpiReader) run the paper's experiments.
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
-              pkg-config python3-dev openvswitch-source python3 autoconf automake libtool)
+              pkg-config python3-dev openvswitch-source python3 autoconf automake libtool
+              netsniff-ng tcpreplay libndpi-bin)
 # pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
-PIP_MODULES=(pytest scapy "pybind11>=3.0")
+# nbclient, nbformat, ipykernel, matplotlib and tqdm execute the notebooks (notebooks/) headless.
+PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm)
 
 step() { printf '\n=== %s\n' "$*"; }
 log() { printf '==> %s\n' "$*" >&2; }
