@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from vtap.testbed import Node, Testbed
+from vtap.testbed import Node, Testbed, Vm
 
 PORT_TYPES = ("system", "afxdp")
 
@@ -48,3 +48,8 @@ def set_pmds(node: Node, count: int) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"ovs-vswitchd did not start {count} PMD threads")
         time.sleep(0.1)
+
+
+def counter(vm: Vm, name: str) -> int:
+    """A statistic of the VM's eth0 as the kernel counts it, e.g. ``rx_packets``."""
+    return int(vm.run("cat", f"/sys/class/net/eth0/statistics/{name}").stdout)

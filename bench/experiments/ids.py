@@ -8,7 +8,8 @@ compute node a ``vtap.Service`` policy copies every frame from Sender to Receive
 Monitor; tcpreplay replays the trace from the Sender at each rate of a sweep while an IDS
 listens at the Receiver and at the Monitor. For every trial the IDS's alerts and its drop
 rate (packets the Sender sent that the IDS never analysed, whether the switch, the kernel
-or the capture lost them) are recorded per side.
+or the capture lost them) are recorded per side, and what the switch delivered to the
+side's interface, which tells the switch's losses from the IDS's.
 
 The IDS is nDPI's ``ndpiReader`` (Debian ``libndpi-bin``): an alert is one flow risk it
 reports on one flow. Suricata, the paper's IDS, is not packaged for Debian 12; every
@@ -180,18 +181,29 @@ class Side:
     trial: int
     side: str  # "receiver" or "monitor"
     engine: str
-    sent: int
-    replay_mbps: float
-    analysed: int
+    sent: int  # by tcpreplay
+    replay_mbps: float  # as tcpreplay measured it
+    delivered: int  # received by the VM's eth0: what the switch delivered
+    analysed: int  # by the IDS
     alerts: int
     risks: str  # "risk:count;..." for every flow risk
 
     @property
     def drop_rate(self) -> float:
-        return max(0.0, 1 - self.analysed / self.sent) if self.sent else 0.0
+        """Share of the sent packets the IDS never analysed."""
+        return _share_lost(self.analysed, self.sent)
+
+    @property
+    def switch_drop_rate(self) -> float:
+        """Share of the sent packets the switch did not deliver to this side."""
+        return _share_lost(self.delivered, self.sent)
 
     def row(self) -> dict:
-        return {**self.__dict__, "drop_rate": self.drop_rate}
+        return {**self.__dict__, "drop_rate": self.drop_rate, "switch_drop_rate": self.switch_drop_rate}
+
+
+def _share_lost(got: int, sent: int) -> float:
+    return max(0.0, 1 - got / sent) if sent else 0.0
 
 
 def replay(sender: Vm, trace: Path, mbps: float) -> tuple[int, float]:
@@ -227,11 +239,15 @@ def run(rates: Sequence[float], *, trials: int = 10, rounds: int = 400, port_typ
                                        monitor=vtap.Endpoint(mac=monitor.mac)))
             plan = [(k, rate) for k in range(trials) for rate in random.Random(k).sample(list(rates), len(rates))]
             for k, rate in progress(plan):
-                listeners = {"receiver": Ids(receiver, sender.mac, work), "monitor": Ids(monitor, sender.mac, work)}
+                vms = {"receiver": receiver, "monitor": monitor}
+                listeners = {side: Ids(vm, sender.mac, work) for side, vm in vms.items()}
+                before = {side: datapath.counter(vm, "rx_packets") for side, vm in vms.items()}
                 sent, measured = replay(sender, trace.path, rate)
                 time.sleep(0.5)  # frames still in flight
                 for side, ids in listeners.items():
+                    delivered = datapath.counter(vms[side], "rx_packets") - before[side]
                     report = ids.stop()
                     risks = ";".join(f"{r}:{n}" for r, n in sorted(report.alerts.items()))
-                    results.append(Side(rate, k, side, name, sent, measured, report.packets, report.total_alerts, risks))
+                    results.append(Side(rate, k, side, name, sent, measured, delivered, report.packets,
+                                        report.total_alerts, risks))
     return trace, results

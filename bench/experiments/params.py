@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PRESETS: dict[str, dict[str, str]] = {
     "small": {"VTAP_TP_SIZES": "64,1500", "VTAP_TP_SECONDS": "1", "VTAP_TP_REPEAT": "1", "VTAP_TP_PMDS": "1,2",
-              "VTAP_IDS_RATES": "10,100", "VTAP_IDS_TRIALS": "1", "VTAP_IDS_SESSIONS": "20"},
+              "VTAP_IDS_RATES": "10,50", "VTAP_IDS_TRIALS": "1", "VTAP_IDS_SESSIONS": "20"},
     "full": {"VTAP_TP_SIZES": "64,128,256,512,1024,1500", "VTAP_TP_SECONDS": "3", "VTAP_TP_REPEAT": "3",
-             "VTAP_TP_PMDS": "1,2", "VTAP_IDS_RATES": "10,25,50,100,150,200", "VTAP_IDS_TRIALS": "10",
+             "VTAP_TP_PMDS": "1,2", "VTAP_IDS_RATES": "10,20,30,40,50,60", "VTAP_IDS_TRIALS": "10",
              "VTAP_IDS_SESSIONS": "400"},
 }
 

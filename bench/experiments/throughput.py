@@ -107,8 +107,8 @@ class Bench:
         """Every Sender -> Receiver at trafgen's full speed; (sent, receiver, monitor) pps."""
         payload = frame_length(size) - 42
         procs = []
-        sent0 = sum(_counter(s, "tx_packets") for s in self.senders)
-        r0, m0 = _counter(self.receiver, "rx_packets"), _counter(self.monitor, "rx_packets")
+        sent0 = sum(datapath.counter(s, "tx_packets") for s in self.senders)
+        r0, m0 = datapath.counter(self.receiver, "rx_packets"), datapath.counter(self.monitor, "rx_packets")
         for s in self.senders:
             packet = (f"{{ eth(da={self.receiver.mac}, sa={s.mac}), ipv4(saddr={s.ip}, daddr={self.receiver.ip}), "
                       f"udp(sp=9, dp=9), fill(0x41, {payload}) }}")
@@ -117,13 +117,9 @@ class Bench:
         for p in procs:
             p.wait(timeout=seconds + 30)
         time.sleep(0.1)  # frames still queued in the switch
-        sent = sum(_counter(s, "tx_packets") for s in self.senders) - sent0
-        return (sent / seconds, (_counter(self.receiver, "rx_packets") - r0) / seconds,
-                (_counter(self.monitor, "rx_packets") - m0) / seconds)
-
-
-def _counter(vm, name: str) -> int:
-    return int(vm.run("cat", f"/sys/class/net/eth0/statistics/{name}").stdout)
+        sent = sum(datapath.counter(s, "tx_packets") for s in self.senders) - sent0
+        return (sent / seconds, (datapath.counter(self.receiver, "rx_packets") - r0) / seconds,
+                (datapath.counter(self.monitor, "rx_packets") - m0) / seconds)
 
 
 def testbed(senders: int) -> Testbed:
