@@ -1,12 +1,14 @@
 // Policy-to-first-copy latency: with a probe stream running from a sender to a receiver
 // (raw frames every --gap-us microseconds), the time from Service::add to the first copy
-// captured at the monitor; beside it the same for creating an OVS Mirror with ovs-vsctl.
-// Prints one JSON line per method with every trial's latency in milliseconds.
+// captured at the monitor; beside it, interleaved, the same for each peer: a shell command
+// that starts the copying (e.g. ovs-ofctl installing the same rules, or ovs-vsctl creating
+// a Mirror) and one that stops it. Prints one JSON line per method with every trial's
+// latency in milliseconds, from the start of the change and from its return.
 // bench/latency.py builds the network (namespaces, veth, a netdev bridge) and runs this.
 //
 //   bench_latency --topology T.json --switch s1=unix:... --sender NS:IF --monitor NS:IF
 //                 --sender-mac M --receiver-mac M --monitor-mac M --trials N
-//                 [--mirror "OVS-VSCTL ARGS TO CREATE" "OVS-VSCTL ARGS TO CLEAR"]
+//                 [--peer NAME "COMMAND TO START COPYING" "COMMAND TO STOP"]...
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -18,7 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -32,6 +33,10 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::duration<double, std::milli>;
+constexpr auto quiet = std::chrono::milliseconds(20);  // no probe for this long: no copies in flight
+constexpr auto limit = std::chrono::seconds(2);        // a trial without a copy by then is missed
+constexpr auto stop_limit = std::chrono::seconds(10);  // copies must have stopped by then after a stop
 constexpr std::uint16_t probe_port = 47001;
 
 // An AF_PACKET socket on interface `ifname` inside network namespace `ns`.
@@ -79,9 +84,9 @@ bool is_probe(const std::uint8_t* p, ssize_t n) {
   return n >= 38 && p[12] == 0x08 && p[13] == 0 && p[23] == 17 && p[36] == (probe_port >> 8) && p[37] == (probe_port & 0xff);
 }
 
-// Waits for the next probe frame on `fd`; returns its arrival time, or nothing after `limit`.
-std::optional<Clock::time_point> next_probe(int fd, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
+// Waits for the next probe frame on `fd`; returns its arrival time, or nothing after `within`.
+std::optional<Clock::time_point> next_probe(int fd, std::chrono::milliseconds within) {
+  const auto deadline = Clock::now() + within;
   std::uint8_t buf[2048];
   while (Clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
@@ -93,10 +98,11 @@ std::optional<Clock::time_point> next_probe(int fd, std::chrono::milliseconds li
   return std::nullopt;
 }
 
-// Reads until no probe has arrived for `quiet`.
-void drain(int fd, std::chrono::milliseconds quiet) {
-  while (next_probe(fd, quiet)) {
-  }
+// Reads until no probe has arrived for `quiet`; throws if copies still arrive after `stop_limit`.
+void drain(int fd, const std::string& method) {
+  const auto deadline = Clock::now() + stop_limit;
+  while (next_probe(fd, quiet))
+    if (Clock::now() > deadline) throw vtap::Error("the monitor still gets copies 10 s after " + method + " stopped");
 }
 
 std::pair<std::string, std::string> split(const std::string& ns_if) {
@@ -105,21 +111,57 @@ std::pair<std::string, std::string> split(const std::string& ns_if) {
   return {ns_if.substr(0, colon), ns_if.substr(colon + 1)};
 }
 
-void print(const char* method, const std::vector<double>& ms, std::size_t missed) {
-  std::cout << "{\"method\": \"" << method << "\", \"missed\": " << missed << ", \"ms\": [";
-  for (std::size_t i = 0; i < ms.size(); ++i) std::cout << (i ? ", " : "") << ms[i];
-  std::cout << "]}" << std::endl;
+struct Latencies {
+  std::vector<double> ms;      // from the start of the change to the first copy
+  std::vector<double> settle;  // from the change's return (the switch confirmed it) to the first copy
+  std::size_t missed = 0;
+};
+
+struct Peer {
+  std::string name, start, stop;
+};
+
+void run(const std::string& command) {
+  if (std::system(command.c_str()) != 0) throw vtap::Error("command failed: " + command);
+}
+
+// One trial: start copying, time the first copy on `rx`, stop copying and wait until the copies stop.
+template <typename Start, typename Stop>
+void trial(int rx, const std::string& method, Latencies& out, Start start, Stop stop) {
+  const auto begin = Clock::now();
+  start();
+  const auto started = Clock::now();
+  if (const auto seen = next_probe(rx, limit)) {
+    out.ms.push_back(Millis(*seen - begin).count());
+    out.settle.push_back(Millis(*seen - started).count());
+  } else {
+    ++out.missed;
+  }
+  stop();
+  drain(rx, method);
+}
+
+void print(const std::string& method, const Latencies& l) {
+  auto list = [](const std::vector<double>& ms) {
+    std::string out;
+    for (const double m : ms) out += (out.empty() ? "" : ", ") + std::to_string(m);
+    return "[" + out + "]";
+  };
+  std::cout << "{\"method\": \"" << method << "\", \"missed\": " << l.missed << ", \"ms\": " << list(l.ms)
+            << ", \"settle_ms\": " << list(l.settle) << "}" << std::endl;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string topology, sw, target, sender, monitor, mirror_add, mirror_clear;
+  std::string topology, sw, target, sender, monitor;
   std::optional<vtap::MacAddress> smac, rmac, mmac;
+  std::vector<Peer> peers;
   int trials = 200, gap_us = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--topology") topology = v;
+    if (k == "--peer" && i + 3 < argc) peers.push_back({v, argv[i + 2], argv[i + 3]}), i += 2;
+    else if (k == "--topology") topology = v;
     else if (k == "--switch") sw = v.substr(0, v.find('=')), target = v.substr(v.find('=') + 1);
     else if (k == "--sender") sender = v;
     else if (k == "--monitor") monitor = v;
@@ -128,8 +170,6 @@ int main(int argc, char** argv) {
     else if (k == "--monitor-mac") mmac = vtap::MacAddress::parse(v);
     else if (k == "--trials") trials = std::stoi(v);
     else if (k == "--gap-us") gap_us = std::stoi(v);
-    else if (k == "--mirror-add") mirror_add = v;
-    else if (k == "--mirror-clear") mirror_clear = v;
     else {
       std::cerr << "bench_latency: unknown option " << k << "\n";
       return 2;
@@ -140,10 +180,9 @@ int main(int argc, char** argv) {
     const auto [mns, mif] = split(monitor);
     const int tx = packet_socket(sns, sif), rx = packet_socket(mns, mif);
     const auto frame = probe_frame(*smac, *rmac);
-    std::atomic<bool> running = true;
-    std::thread probe([&] {
+    const std::jthread probe([&](std::stop_token stop) {
       auto next = Clock::now();
-      while (running) {
+      while (!stop.stop_requested()) {
         ::send(tx, frame.data(), frame.size(), 0);
         next += std::chrono::microseconds(gap_us);
         std::this_thread::sleep_until(next);
@@ -152,40 +191,23 @@ int main(int argc, char** argv) {
 
     vtap::Service service(vtap::load_topology(topology), {{sw, target}}, vtap::make_native_transport());
     service.reconcile();
-    vtap::TapPolicy p;
-    p.sender.mac = smac;
-    p.receiver.mac = rmac;
-    p.monitor.mac = mmac;
-    p.filter = vtap::Match::parse("udp");
-    const auto quiet = std::chrono::milliseconds(20);
-    std::vector<double> ours, add_call, mirror;
-    std::size_t missed_ours = 0, missed_mirror = 0;
-    auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    vtap::TapPolicy policy;
+    policy.sender.mac = smac;
+    policy.receiver.mac = rmac;
+    policy.monitor.mac = mmac;
+    policy.filter = vtap::Match::parse("udp");
+    // Interleaved, so that the machine's load drifts alike for every method.
+    drain(rx, "the start");
+    Latencies ours;
+    std::vector<Latencies> theirs(peers.size());
     for (int t = 0; t < trials; ++t) {
-      drain(rx, quiet);
-      const auto start = Clock::now();
-      const auto id = service.add(p);
-      const auto added = Clock::now();
-      const auto seen = next_probe(rx, std::chrono::seconds(2));
-      if (seen) ours.push_back(ms(*seen - start)), add_call.push_back(ms(added - start));
-      else ++missed_ours;
-      service.remove(id);
+      std::uint32_t id = 0;
+      trial(rx, "libvtap", ours, [&] { id = service.add(policy); }, [&] { service.remove(id); });
+      for (std::size_t k = 0; k < peers.size(); ++k)
+        trial(rx, peers[k].name, theirs[k], [&] { run(peers[k].start); }, [&] { run(peers[k].stop); });
     }
-    if (!mirror_add.empty())
-      for (int t = 0; t < trials; ++t) {
-        drain(rx, quiet);
-        const auto start = Clock::now();
-        if (std::system(mirror_add.c_str()) != 0) throw vtap::Error("mirror creation failed: " + mirror_add);
-        const auto seen = next_probe(rx, std::chrono::seconds(2));
-        if (seen) mirror.push_back(ms(*seen - start));
-        else ++missed_mirror;
-        if (std::system(mirror_clear.c_str()) != 0) throw vtap::Error("mirror removal failed: " + mirror_clear);
-      }
-    running = false;
-    probe.join();
-    print("libvtap", ours, missed_ours);
-    print("libvtap-add-call", add_call, 0);
-    if (!mirror_add.empty()) print("ovs-mirror", mirror, missed_mirror);
+    print("libvtap", ours);
+    for (std::size_t k = 0; k < peers.size(); ++k) print(peers[k].name, theirs[k]);
   } catch (const std::exception& e) {
     std::cerr << "bench_latency: " << e.what() << "\n";
     return 1;

@@ -816,7 +816,7 @@ class ValidMatchGenerator {
           if (upto >= start + 8) {
             mask[i] = 0xff;
           } else {
-            mask[i] = upto > start ? static_cast<std::uint8_t>(0xffU << (8 - (upto - start))) : 0;
+            mask[i] = static_cast<std::uint8_t>(upto > start ? 0xffU << (8 - (upto - start)) : 0U);
           }
           mask[i] &= full[i];
         }

@@ -100,6 +100,62 @@ TEST_F(ServiceTest, PoliciesGoOnEverySwitchAndComeOffAgain) {
   EXPECT_THROW(service->remove(id1), Error);
 }
 
+// Around a real transport: records the changes each switch is sent, one per apply().
+class RecordingTransport : public Transport {
+ public:
+  explicit RecordingTransport(std::shared_ptr<Transport> inner) : inner_(std::move(inner)) {}
+  std::string_view name() const noexcept override { return inner_->name(); }
+  std::unique_ptr<SwitchConnection> connect(std::string_view target, const openflow::SessionOptions& o) override {
+    return std::make_unique<Connection>(inner_->connect(target, o), applied[std::string(target)]);
+  }
+  std::map<std::string, std::vector<openflow::ChangeSet>> applied;  // by target
+
+ private:
+  class Connection : public SwitchConnection {
+   public:
+    Connection(std::unique_ptr<SwitchConnection> c, std::vector<openflow::ChangeSet>& log)
+        : c_(std::move(c)), log_(log) {}
+    const std::string& target() const noexcept override { return c_->target(); }
+    std::uint64_t datapath_id() const noexcept override { return c_->datapath_id(); }
+    openflow::Version version() const noexcept override { return c_->version(); }
+    bool is_open() const noexcept override { return c_->is_open(); }
+    void close() noexcept override { c_->close(); }
+    SwitchPlan read_state() override { return c_->read_state(); }
+    SwitchStats stats() override { return c_->stats(); }
+    openflow::BundleResult apply(const openflow::ChangeSet& change) override {
+      log_.push_back(change);
+      return c_->apply(change);
+    }
+
+   private:
+    std::unique_ptr<SwitchConnection> c_;
+    std::vector<openflow::ChangeSet>& log_;
+  };
+  std::shared_ptr<Transport> inner_;
+};
+
+TEST_F(ServiceTest, AChangeConfinedToOneSwitchIsOneAtomicBundle) {
+  auto recording = std::make_shared<RecordingTransport>(transport_);
+  Service service(topology_, targets_, recording);
+  // vm1 and vm4 are on s1, vm2 behind s2: the tap, its group and the copy's rule are all s1's.
+  const auto id = service.add(policy(vm1, vm2, vm4));
+  ASSERT_EQ(service.plan().switches.size(), 1u);
+  auto& s1 = recording->applied[targets_.at("s1")];
+  ASSERT_EQ(s1.size(), 1u) << "a change on one switch was split into several commits";
+  EXPECT_EQ(s1[0].groups_added, 1u);
+  EXPECT_GE(s1[0].flows_added, 1u);
+  EXPECT_EQ(state(), service.plan());
+  service.remove(id);
+  EXPECT_EQ(s1.size(), 2u);
+  EXPECT_TRUE(state().switches.empty());
+  // A policy across both switches still goes make-before-break: s2's recovery rule in one
+  // step, s1's tap in a later one.
+  service.add(policy(vm1, vm2, vm3));
+  EXPECT_EQ(recording->applied[targets_.at("s2")].size(), 1u);
+  EXPECT_GE(s1.size(), 3u);
+  EXPECT_EQ(state(), service.plan());
+}
+
 TEST_F(ServiceTest, InvalidPoliciesAndOtherTenantsChangeNothing) {
   auto service = make_service();
   service->add(policy(vm1, vm2, vm3));

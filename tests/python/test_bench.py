@@ -1,0 +1,42 @@
+"""The benchmarks of ``bench/run``, each run once at a tiny scale, so that what measures the
+figures keeps working: every script must finish and print its ``summary`` line with the
+ratio against its peer. The numbers themselves are never asserted (DESIGN: performance is
+measured in bench/, not in tests).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and OVS need root")
+
+
+def summary(script: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("summary ")]
+    assert len(lines) == 1, done.stdout
+    return lines[0]
+
+
+def test_install_against_ovs_ofctl(vtapctl):
+    line = summary("install.py", "--sizes", "50", "--repeat", "1", "--build", str(vtapctl.parent))
+    assert "native" in line and "the time of ovs-ofctl --bundle" in line
+
+
+def test_dataplane_against_an_ovs_mirror():
+    line = summary("dataplane.py", "--sizes", "64", "--seconds", "0.5", "--repeat", "1")
+    assert "libvtap/Mirror receiver pps" in line
+
+
+def test_latency_against_ovs_ofctl_and_a_mirror(vtapctl):
+    line = summary("latency.py", "--trials", "3", "--build", str(vtapctl.parent))
+    assert "Service.add -> first copy p50" in line and "ovs-ofctl bundle" in line and "Mirror" in line
+    assert "first copy p50 >" not in line  # libvtap's copies arrived
