@@ -11,6 +11,7 @@
 ///  3. remove what no rewriting rule feeds any more.
 ///
 /// Removal is the same walk: the tap goes in step 2, its recovery rule only in step 3.
+/// (Service sends a change that touches one switch only as one bundle, the last step.)
 
 #include <array>
 
