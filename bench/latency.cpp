@@ -147,7 +147,8 @@ void print(const std::string& method, const Latencies& l) {
     for (const double m : ms) out += (out.empty() ? "" : ", ") + std::to_string(m);
     return "[" + out + "]";
   };
-  std::cout << "{\"method\": \"" << method << "\", \"missed\": " << l.missed << ", \"ms\": " << list(l.ms)
+  std::cout << "{\"method\": \"" << method << "\", \"limit_ms\": " << Millis(limit).count()
+            << ", \"missed\": " << l.missed << ", \"ms\": " << list(l.ms)
             << ", \"settle_ms\": " << list(l.settle) << "}" << std::endl;
 }
 
@@ -160,8 +161,14 @@ int main(int argc, char** argv) {
   int trials = 200, gap_us = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--peer" && i + 3 < argc) peers.push_back({v, argv[i + 2], argv[i + 3]}), i += 2;
-    else if (k == "--topology") topology = v;
+    if (k == "--peer") {
+      if (i + 3 >= argc) {
+        std::cerr << "bench_latency: --peer needs NAME START-COMMAND STOP-COMMAND\n";
+        return 2;
+      }
+      peers.push_back({v, argv[i + 2], argv[i + 3]});
+      i += 2;
+    } else if (k == "--topology") topology = v;
     else if (k == "--switch") sw = v.substr(0, v.find('=')), target = v.substr(v.find('=') + 1);
     else if (k == "--sender") sender = v;
     else if (k == "--monitor") monitor = v;

@@ -172,19 +172,20 @@ struct Service::Impl {
     std::set<std::string> names;
     for (const auto& [name, t] : targets) names.insert(name);
     for (const auto& [name, sp] : to.switches) names.insert(name);
-    std::map<std::string, std::array<SwitchPlan, 3>> steps;
+    std::map<std::string, SwitchPlan> want;  // of every reachable switch
     for (const auto& name : names)
-      if (Peer* l = live(name)) {
+      if (live(name)) {
         auto it = to.switches.find(name);
-        steps[name] = make_before_break(l->have, it == to.switches.end() ? SwitchPlan{} : it->second);
+        want[name] = it == to.switches.end() ? SwitchPlan{} : it->second;
       }
     // The steps order changes across switches. A change confined to one switch goes in one
     // atomic bundle instead: nothing can see it half done, and each extra commit costs the
     // copies time (OVS revalidates cached flows at most once per 5 ms).
-    const auto changing = std::count_if(steps.begin(), steps.end(),
-                                        [&](const auto& s) { return peers.at(s.first).have != s.second[2]; });
-    if (changing == 1)
-      for (auto& [name, s] : steps) s[0] = s[1] = s[2];
+    const bool one_switch =
+        std::count_if(want.begin(), want.end(), [&](const auto& w) { return peers.at(w.first).have != w.second; }) <= 1;
+    std::map<std::string, std::array<SwitchPlan, 3>> steps;
+    for (const auto& [name, w] : want)
+      steps[name] = one_switch ? std::array{w, w, w} : make_before_break(peers.at(name).have, w);
     std::map<std::string, std::size_t> sent;
     for (std::size_t step = 0; step < 3; ++step)
       for (auto& [name, s] : steps) {

@@ -238,8 +238,8 @@ def run(rates: Sequence[float], *, trials: int = 10, rounds: int = 400, port_typ
             service.add(vtap.TapPolicy(sender=vtap.Endpoint(mac=sender.mac), receiver=vtap.Endpoint(mac=receiver.mac),
                                        monitor=vtap.Endpoint(mac=monitor.mac)))
             plan = [(k, rate) for k in range(trials) for rate in random.Random(k).sample(list(rates), len(rates))]
+            vms = {"receiver": receiver, "monitor": monitor}
             for k, rate in progress(plan):
-                vms = {"receiver": receiver, "monitor": monitor}
                 listeners = {side: Ids(vm, sender.mac, work) for side, vm in vms.items()}
                 before = {side: datapath.counter(vm, "rx_packets") for side, vm in vms.items()}
                 sent, measured = replay(sender, trace.path, rate)
