@@ -43,6 +43,9 @@ struct Service::Impl {
   struct Peer {
     std::unique_ptr<SwitchConnection> conn;
     SwitchPlan have;
+    // Whether `have` holds only what libvtap wrote or checked: after a read, the groups and
+    // meters in libvtap's ranges that the plan would change are checked for other users.
+    bool verified = false;
     // A switch that could not be reached is tried again only after a back-off (1 s,
     // doubling to 30 s) by changes and stats, so a dead switch does not slow every call;
     // reconcile() always tries.
@@ -63,6 +66,7 @@ struct Service::Impl {
   std::map<std::string, Peer> peers;
   std::vector<std::function<void(const ServiceEvent&)>> handlers;
   std::vector<ServiceEvent> events;  // raised under the lock, delivered after it
+  std::set<std::string> touched;     // switches the current change has sent something to
 
   // Holds the lock for one public call; delivers its events once the lock is released,
   // also when the call throws.
@@ -147,7 +151,7 @@ struct Service::Impl {
     if (!reconciling && now < l.retry_after) return nullptr;
     try {
       l.conn = transport->connect(target->second, opt.session);
-      l.have = l.conn->read_state();
+      read(l);
     } catch (const TransportError&) {
       l.conn.reset();
       l.backoff = std::clamp(l.backoff * 2, std::chrono::milliseconds(1000), std::chrono::milliseconds(30000));
@@ -158,6 +162,35 @@ struct Service::Impl {
     raise(Kind::switch_connected, name, std::nullopt,
           target->second + ", " + std::string(openflow::to_string(l.conn->version())));
     return &l;
+  }
+
+  Ownership owned() const { return ownership(opt.translator); }
+
+  void read(Peer& l) {
+    l.have = l.conn->read_state(owned());
+    l.verified = false;
+  }
+
+  // Checks, before anything is sent, that what the walk to `want` changes on switches read
+  // since their last check is not another controller's. Throws OwnershipError unless
+  // `tolerant`; then the switch is left out of the walk (and reported) instead.
+  void verify(std::map<std::string, SwitchPlan>& want, bool tolerant) {
+    for (auto it = want.begin(); it != want.end();) {
+      Peer& l = peers.at(it->first);
+      if (l.verified) {
+        ++it;
+        continue;
+      }
+      try {
+        l.conn->check_ownership(openflow::diff(l.have, it->second), owned());
+        l.verified = true;
+        ++it;
+      } catch (const OwnershipError& e) {
+        if (!tolerant) throw;
+        raise(Kind::failed, it->first, std::nullopt, e.what());
+        it = want.erase(it);
+      }
+    }
   }
 
   void lost(const std::string& name, Peer& l, const TransportError& e) {
@@ -178,6 +211,7 @@ struct Service::Impl {
         auto it = to.switches.find(name);
         want[name] = it == to.switches.end() ? SwitchPlan{} : it->second;
       }
+    verify(want, tolerant);
     // The steps order changes across switches. A change confined to one switch goes in one
     // atomic bundle instead: nothing can see it half done, and each extra commit costs the
     // copies time (OVS revalidates cached flows at most once per 5 ms).
@@ -194,6 +228,7 @@ struct Service::Impl {
         const openflow::ChangeSet change = openflow::diff(l.have, s[step]);
         if (change.empty()) continue;
         try {
+          touched.insert(name);
           l.conn->apply(change);
           l.have = s[step];
           sent[name] += size(change);
@@ -202,7 +237,7 @@ struct Service::Impl {
             lost(name, l, e);
             continue;
           }
-          l.have = l.conn->read_state();  // what of the refused step went in
+          read(l);  // what of the refused step went in
           if (!tolerant) throw;
           raise(Kind::failed, name, std::nullopt, e.what());
         }
@@ -228,14 +263,23 @@ struct Service::Impl {
       if (next) translator->remove(id);
       if (was_active) translator->add(*old);
     };
+    touched.clear();
     try {
       walk(translator->plan(), false);
+    } catch (const OwnershipError& e) {
+      put_back();  // nothing was sent
+      raise(Kind::failed, "", id, e.what());
+      throw;
     } catch (const TransportError& e) {
       put_back();
       walk(translator->plan(), true);
-      raise(Kind::failed, "", id, e.what());
-      throw TransportError(e.code(), "policy " + std::to_string(id) + ": " + e.what(), e.failed_index(),
-                           e.switch_error());
+      std::string what = "policy " + std::to_string(id) + ": " + e.what();
+      for (const auto& name : touched)
+        if (!peers[name].open())
+          what += "; " + name + " went away before it could be put back and may hold part of this change until it "
+                  "reconnects and is reconciled";
+      raise(Kind::failed, "", id, what);
+      throw TransportError(e.code(), what, e.failed_index(), e.switch_error());
     }
     auto record = [&](const std::optional<TapPolicy>& p, bool active) {
       if (p) policies[id] = *p;
@@ -357,7 +401,7 @@ std::size_t Service::reconcile() {
   for (const auto& [name, target] : im.targets) {
     auto& l = im.peers[name];
     if (l.open()) try {
-        l.have = l.conn->read_state();
+        im.read(l);
       } catch (const TransportError& e) {
         im.lost(name, l, e);
       }

@@ -24,7 +24,7 @@ std::uint64_t uint_of(const Match::Entry& e) {
 class Walker {
  public:
   Walker(const Topology& topo, const Plan& plan, const Match& original, std::uint8_t table)
-      : topo_(topo), plan_(plan), original_(without_in_port(original)), table_(table) {
+      : topo_(topo), plan_(plan), original_(on_the_wire(original)), table_(table) {
     for (const auto& l : topo.links()) {
       peers_.emplace(l.a, l.b);
       peers_.emplace(l.b, l.a);
@@ -32,9 +32,10 @@ class Walker {
   }
 
   std::vector<std::string> copies_from(const Host& sender, const Match& packet) {
-    const FlowRule* rule = lookup(sender.switch_name, packet, table_);
-    if (!rule) return {};
     Packet p{packet, {}};
+    if (!p.fields.has(Field::metadata)) p.fields.set(Field::metadata, 0);  // as a packet enters the switch
+    const FlowRule* rule = lookup(sender.switch_name, p.fields, table_);
+    if (!rule) return {};
     for (const Action& a : rule->actions) {
       if (const auto* g = std::get_if<GroupAction>(&a)) {
         // Bucket 0 carries the original; every other bucket a copy.
@@ -53,7 +54,8 @@ class Walker {
     std::vector<std::optional<Match::Entry>> vlan_stack;
   };
 
-  static Match without_in_port(Match m) { return m.erase(Field::in_port), m; }
+  // What leaves the switch of a packet: neither its in_port nor its metadata.
+  static Match on_the_wire(Match m) { return m.erase(Field::in_port).erase(Field::metadata), m; }
 
   const FlowRule* lookup(const std::string& sw, const Match& packet, std::uint8_t table) const {
     auto it = plan_.switches.find(sw);
@@ -151,7 +153,7 @@ class Walker {
       return;
     }
     if (const Host* h = host_at(sw, port)) {
-      out_.push_back(without_in_port(p.fields) == original_ ? h->name : "ALTERED: " + h->name);
+      out_.push_back(on_the_wire(p.fields) == original_ ? h->name : "ALTERED: " + h->name);
       return;
     }
     auto peer = peers_.find(PortRef{sw, port});

@@ -129,11 +129,18 @@ struct Translator::State {
       throw Error("mark range " + std::to_string(opt.first_mark) + "-" + std::to_string(opt.last_mark) +
                   " is not a VLAN ID range within 1-4094");
     for (unsigned m = opt.first_mark; m <= opt.last_mark; ++m) free_marks.insert(static_cast<std::uint16_t>(m));
+    if (opt.groups.first == 0 || opt.groups.first > opt.groups.last || opt.groups.last > max_group_id)
+      throw Error("group range " + opt.groups.to_string() + " is not within 1-" + IdRange{1, max_group_id}.to_string());
+    if (opt.meters.first == 0 || opt.meters.first > opt.meters.last || opt.meters.last > max_meter_id)
+      throw Error("meter range " + opt.meters.to_string() + " is not within 1-" + IdRange{1, max_meter_id}.to_string());
     for (const auto& l : topo.links()) {
       peers.emplace(l.a, l.b);
       peers.emplace(l.b, l.a);
     }
   }
+
+  // Whether the original, resubmitted into the switch's pipeline, reaches the taps again.
+  bool reenters_taps() const noexcept { return opt.forwarding == Forwarding::resubmit && opt.resubmit_table <= opt.table; }
 
   // Port of `from` toward switch `to`; nullopt when unreachable. `from != to`.
   std::optional<std::uint32_t> next_hop(const std::string& from, const std::string& to) {
@@ -364,12 +371,20 @@ struct Translator::State {
     r.actions.push_back(OutputAction{hop.out_port, recovery ? stream.max_len : std::nullopt});
   }
 
+  // The meter of a rate-limited policy: keyed by its id, as its group is.
+  std::uint32_t meter_id(const TapPolicy& p) const {
+    if (p.id - 1ULL >= opt.meters.size())
+      throw LimitError("rate_limit", "policy id " + std::to_string(p.id) + " has no meter id in the meter range " +
+                                         opt.meters.to_string());
+    return opt.meters.first + (p.id - 1);
+  }
+
   void acquire_meter(const std::string& sw, const TapPolicy& p) {
-    auto [it, inserted] = switches[sw].meters.try_emplace(p.id);
+    auto [it, inserted] = switches[sw].meters.try_emplace(meter_id(p));
     ++it->second.refs;
     if (inserted) {
       const RateLimit& rl = *p.rate_limit;
-      it->second.value = MeterEntry{p.id, rl.unit == RateLimit::Unit::kbps ? MeterEntry::Unit::kbps : MeterEntry::Unit::pktps,
+      it->second.value = MeterEntry{it->first, rl.unit == RateLimit::Unit::kbps ? MeterEntry::Unit::kbps : MeterEntry::Unit::pktps,
                                     rl.rate, rl.burst};
     }
   }
@@ -387,12 +402,18 @@ struct Translator::State {
 
   // ---- rule building ----------------------------------------------------------------
 
-  static std::uint32_t allocate_group(SwitchState& st, const std::vector<TapKey>& members) {
-    if (members.size() == 1 && (members[0] & 1U) == 0) return tap_policy(members[0]);  // the paper's key
-    constexpr std::uint32_t base = 0x80000000U, span = 0xffffff00U - base;
-    std::uint32_t id = base + fnv1a(members) % span;
-    while (st.group_ids.contains(id)) id = base + (id - base + 1) % span;
-    return id;
+  // A single policy's forward group is keyed by the policy's order (the paper's key) in the
+  // lower half of the group range; every other group is hashed into the upper half, probing
+  // past ids in use.
+  std::uint32_t allocate_group(const SwitchState& st, const std::vector<TapKey>& members) const {
+    const std::uint64_t keyed = opt.groups.size() / 2;
+    if (members.size() == 1 && (members[0] & 1U) == 0 && tap_policy(members[0]) - 1ULL < keyed)
+      return static_cast<std::uint32_t>(opt.groups.first + (tap_policy(members[0]) - 1ULL));
+    const std::uint64_t base = opt.groups.first + keyed, span = opt.groups.size() - keyed;
+    std::uint64_t offset = fnv1a(members) % span;
+    for (std::uint64_t tried = 0; tried < span; ++tried, offset = (offset + 1) % span)
+      if (!st.group_ids.contains(static_cast<std::uint32_t>(base + offset))) return static_cast<std::uint32_t>(base + offset);
+    throw LimitError("filter", "no free group id in the group range " + opt.groups.to_string());
   }
 
   // The actions of one copy bucket, acquiring the marks, paths, copy rules and meters it
@@ -413,7 +434,7 @@ struct Translator::State {
       loosest = contributors.front()->policy;
       for (const Tap* t : contributors)
         if (t->policy->rate_limit->rate > loosest->rate_limit->rate) loosest = t->policy;
-      key.meter = loosest->id;
+      key.meter = meter_id(*loosest);
     }
     const Tap& first = *contributors.front();
     const Host* mon = first.monitor;
@@ -450,7 +471,7 @@ struct Translator::State {
       acquire_copy_rule(sw, key, mark, std::move(finish));
       if (loosest) {
         acquire_meter(sw, *loosest);
-        out.meters.push_back(loosest->id);
+        out.meters.push_back(*key.meter);
       }
     }
     actions.push_back(PushVlanAction{0x8100});
@@ -480,7 +501,10 @@ struct Translator::State {
           break;
         }
         case Forwarding::normal: original.push_back(OutputAction{port_normal, std::nullopt}); break;
-        case Forwarding::resubmit: original.push_back(ResubmitAction{opt.resubmit_table}); break;
+        case Forwarding::resubmit:
+          if (reenters_taps()) original.push_back(SetFieldAction{Field::metadata, uint_bytes(Field::metadata, tapped_metadata)});
+          original.push_back(ResubmitAction{opt.resubmit_table});
+          break;
       }
       out.group.type = GroupType::all;
       out.group.buckets.push_back(Bucket{0, std::move(original)});
@@ -519,6 +543,7 @@ struct Translator::State {
       out.flow.cookie = e.taps.size() == 1 ? make_cookie(RuleKind::tap, tap_policy(e.taps[0]))
                                            : make_cookie(RuleKind::composed, fnv1a(e.taps));
       out.flow.match = m;
+      if (reenters_taps()) out.flow.match.set(Field::metadata, 0);
       out.flow.actions.push_back(GroupAction{out.group.group_id});
     } catch (...) {
       release(sw, out, true);

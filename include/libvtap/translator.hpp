@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "libvtap/flow.hpp"
+#include "libvtap/ownership.hpp"
 #include "libvtap/policy.hpp"
 #include "libvtap/topology.hpp"
 
@@ -48,22 +49,31 @@ struct TranslatorOptions {
   std::uint8_t table = 0;             ///< Table that holds every libvtap rule.
   std::uint16_t priority = 40000;     ///< Priority of transit/recovery rules and least-specific taps.
   Forwarding forwarding = Forwarding::path;
-  std::uint8_t resubmit_table = 1;    ///< Target table of Forwarding::resubmit.
+  /// Target table of Forwarding::resubmit. A table at or before `table` (OVN's br-int,
+  /// whose table 0 maps ports into its pipeline) makes the original re-enter the taps: then
+  /// rewriting rules match `metadata=0` and bucket 0 sets tapped_metadata before resubmitting,
+  /// so each packet is tapped once. The pipeline must not rely on metadata's initial value
+  /// (OVN loads all 64 bits at table 0).
+  std::uint8_t resubmit_table = 1;
   std::uint16_t first_mark = 3000;    ///< First VLAN ID reserved for marking copies.
   std::uint16_t last_mark = 4094;     ///< Last reserved VLAN ID (inclusive).
   std::size_t max_composed = 4096;    ///< Bound on composed rules per sender port.
   bool rewrite_destination = false;   ///< Paper mode: copies carry the monitor's MAC in transit.
   std::uint8_t copy_table = 250;      ///< Table of the rules that meter and truncate copies.
+  /// Group ids libvtap may use. A policy's own group is `groups.first + id - 1` (the paper
+  /// keys groups by the order policies were added) while that lies in the lower half of the
+  /// range; composed and reverse-direction groups, and policies beyond, take ids hashed into
+  /// the upper half.
+  IdRange groups = default_group_range;
+  /// Meter ids libvtap may use: a rate-limited policy's meter is `meters.first + id - 1`.
+  IdRange meters = default_meter_range;
 };
 
-/// Cookies: the top 16 bits say "libvtap", the next 8 the kind of rule, the low 32 bits the
-/// policy id (single policy), a hash of the policy set (composition) or the copy mark.
-inline constexpr std::uint64_t cookie_magic = 0x7674ULL << 48;
-inline constexpr std::uint64_t cookie_magic_mask = 0xffffULL << 48;
-enum class RuleKind : std::uint8_t { tap = 1, composed = 2, transit = 3, recovery = 4, copy = 5 };
-constexpr std::uint64_t make_cookie(RuleKind kind, std::uint32_t id) noexcept {
-  return cookie_magic | (static_cast<std::uint64_t>(kind) << 40) | id;
-}
+/// The metadata the original carries when resubmitted into the taps' own table.
+inline constexpr std::uint64_t tapped_metadata = 1ULL << 63;
+
+/// The groups and meters a translator with `options` owns.
+inline Ownership ownership(const TranslatorOptions& options) { return {options.groups, options.meters}; }
 
 /// The OpenFlow state one switch must hold. Each list is sorted.
 struct SwitchPlan {

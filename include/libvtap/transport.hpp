@@ -3,12 +3,15 @@
 /// The transport interface: how libvtap reads and changes one switch's OpenFlow state,
 /// whatever carries the messages (the native Asio codec, Open vSwitch's libopenvswitch).
 ///
-/// A Transport opens SwitchConnections; a SwitchConnection reads what the switch holds of
-/// libvtap's state (flows by cookie, the groups and meters they use), applies a ChangeSet
-/// (meters first, flows and groups in atomic bundles, meter deletions last, confirmed by a
-/// barrier) and reads counters. install() builds on those three: read, diff, apply, and on a
-/// refusal put the switch back as it was. Calls block; one connection is used by one thread
-/// at a time, different connections by any threads.
+/// A Transport opens SwitchConnections; a SwitchConnection reads flows, groups and meters,
+/// applies a ChangeSet (meters first, flows and groups in atomic bundles, meter deletions
+/// last, confirmed by a barrier) and reads counters. On those it builds what libvtap does
+/// on a bridge it shares with other controllers (ownership.hpp): read_state() returns
+/// exactly what libvtap owns (its cookies, every group and meter in its ranges, referenced
+/// or not), check_ownership() refuses to change an id in those ranges that a rule of
+/// someone else uses, and install() reads, diffs, checks and applies, and on a refusal puts
+/// the switch back exactly as it was. Calls block; one connection is used by one thread at
+/// a time, different connections by any threads.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +27,7 @@
 #include "libvtap/openflow/installer.hpp"
 #include "libvtap/openflow/messages.hpp"
 #include "libvtap/openflow/session.hpp"
+#include "libvtap/ownership.hpp"
 #include "libvtap/translator.hpp"
 
 namespace vtap {
@@ -47,6 +51,13 @@ class TransportError : public Error {
   std::optional<openflow::ErrorMessage> switch_error_;
 };
 
+/// A group or meter id in libvtap's range is used by a flow or group libvtap did not write:
+/// another controller strayed into the range. Raised before anything is sent.
+class OwnershipError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Counters of libvtap's rules on one switch.
 struct SwitchStats {
   std::vector<openflow::FlowStats> flows;    ///< Every libvtap-owned flow (by cookie).
@@ -66,18 +77,32 @@ class SwitchConnection {
   virtual bool is_open() const noexcept = 0;
   virtual void close() noexcept = 0;
 
-  /// libvtap's flows (by cookie), the groups and meters they use, each list sorted.
-  virtual SwitchPlan read_state() = 0;
+  /// The flows whose cookie equals `cookie` under `cookie_mask` (0/0: every flow).
+  virtual std::vector<FlowRule> read_flows(std::uint64_t cookie, std::uint64_t cookie_mask) = 0;
+  /// Every group on the switch.
+  virtual std::vector<GroupEntry> read_groups() = 0;
+  /// Every meter on the switch.
+  virtual std::vector<MeterEntry> read_meters() = 0;
   /// Sends `change` and waits for the switch to confirm it. On a refusal the refused
   /// bundle is discarded and TransportError says which message; chunks and meters sent
   /// before it stay (install() undoes them).
   virtual openflow::BundleResult apply(const openflow::ChangeSet& change) = 0;
+  /// Counters of libvtap's flows (by cookie) and of the groups they use.
   virtual SwitchStats stats() = 0;
 
-  /// Brings the switch to `want` with the minimal change. If the switch refuses any part,
-  /// everything already sent is undone, so the switch holds what it held before, and the
-  /// refusal is rethrown.
-  openflow::InstallReport install(const SwitchPlan& want);
+  /// What the switch holds of libvtap's: its flows (by cookie) and every group and meter in
+  /// `owned`'s ranges, referenced or not; each list sorted.
+  SwitchPlan read_state(const Ownership& owned = {});
+  /// Throws OwnershipError, naming the id and the rule, when `change` would modify or delete
+  /// a group or meter that a flow or group outside `owned` uses. Reads the switch's flows
+  /// only when `change` modifies or deletes a group or meter.
+  void check_ownership(const openflow::ChangeSet& change, const Ownership& owned = {});
+  /// Brings the switch to `want` with the minimal change, after check_ownership(). If the
+  /// switch refuses any part, everything already sent is undone, so the switch holds
+  /// exactly what it held before, and the refusal is rethrown; when the undo itself fails
+  /// (the switch went away), the error says so and the next install or reconciliation
+  /// removes what remains.
+  openflow::InstallReport install(const SwitchPlan& want, const Ownership& owned = {});
 };
 
 /// Opens connections; one Transport may serve many switches at once.

@@ -17,6 +17,7 @@ PyObject* parse_error_type = nullptr;
 PyObject* topology_error_type = nullptr;
 PyObject* policy_error_type = nullptr;
 PyObject* transport_error_type = nullptr;
+PyObject* ownership_error_type = nullptr;
 
 PyObject* new_type(py::module_& m, const char* name, PyObject* base, const char* doc) {
   const std::string qualified = std::string("vtap.") + name;
@@ -48,6 +49,9 @@ void init_errors(py::module_& m) {
   transport_error_type = new_type(m, "TransportError", error_type,
                                   "A connection failed, timed out, or the switch refused a message. Attributes: "
                                   "error_code (int), category (str), failed_index (int or None).");
+  ownership_error_type = new_type(m, "OwnershipError", error_type,
+                                  "A group or meter id in libvtap's range is used by another controller's flow "
+                                  "or group; nothing was sent.");
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -58,6 +62,8 @@ void init_errors(py::module_& m) {
       attrs["category"] = std::string(e.code().category().name());
       attrs["failed_index"] = e.failed_index() ? py::object(py::int_(*e.failed_index())) : py::object(py::none());
       raise_with(transport_error_type, e.what(), attrs);
+    } catch (const OwnershipError& e) {
+      PyErr_SetString(ownership_error_type, e.what());
     } catch (const PolicyError& e) {
       py::dict attrs;
       attrs["policy_id"] = e.policy_id();

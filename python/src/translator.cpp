@@ -30,19 +30,42 @@ void init_translator(py::module_& m) {
       .finalize();
   m.def("make_cookie", &make_cookie, py::arg("kind"), py::arg("id"),
         "The cookie libvtap gives a rule of `kind` for policy (or mark, or policy-set hash) `id`.");
+  py::class_<IdRange> range(m, "IdRange", "An inclusive range of group or meter ids libvtap owns.");
+  range.def(py::init([](std::uint32_t first, std::uint32_t last) { return IdRange{first, last}; }), py::arg("first"),
+             py::arg("last"))
+      .def(py::init([](const std::pair<std::uint32_t, std::uint32_t>& t) { return IdRange{t.first, t.second}; }),
+           py::arg("range"), "From a (first, last) tuple.")
+      .def_static(
+          "parse", [](std::string_view text) { return IdRange::parse(text, "range", max_group_id); }, py::arg("text"),
+          "Parses `FIRST-LAST` (decimal or 0x hex); raises ParseError.")
+      .def_readonly("first", &IdRange::first)
+      .def_readonly("last", &IdRange::last)
+      .def("__contains__", &IdRange::contains, py::arg("id"))
+      .def("__len__", [](const IdRange& r) { return r.size(); })
+      .def(py::self == py::self)
+      .def("__hash__", [](const IdRange& r) { return std::hash<std::uint64_t>{}((std::uint64_t{r.first} << 32) | r.last); })
+      .def("__str__", &IdRange::to_string)
+      .def("__repr__", [](const IdRange& r) {
+        return "IdRange(" + std::to_string(r.first) + ", " + std::to_string(r.last) + ")";
+      });
+  py::implicitly_convertible<py::tuple, IdRange>();
+  m.attr("DEFAULT_GROUP_RANGE") = default_group_range;
+  m.attr("DEFAULT_METER_RANGE") = default_meter_range;
   m.attr("COOKIE_MAGIC") = cookie_magic;
   m.attr("COOKIE_MAGIC_MASK") = cookie_magic_mask;
 
   py::class_<TranslatorOptions> opts(m, "TranslatorOptions", "Knobs of the translation (keyword arguments).");
   opts.def(py::init([](std::uint8_t table, std::uint16_t priority, Forwarding forwarding, std::uint8_t resubmit_table,
                        std::uint16_t first_mark, std::uint16_t last_mark, std::size_t max_composed,
-                       bool rewrite_destination, std::uint8_t copy_table) {
-             return TranslatorOptions{table,     priority,  forwarding,   resubmit_table,      first_mark,
-                                      last_mark, max_composed, rewrite_destination, copy_table};
+                       bool rewrite_destination, std::uint8_t copy_table, IdRange groups, IdRange meters) {
+             return TranslatorOptions{table,     priority,     forwarding,          resubmit_table, first_mark,
+                                      last_mark, max_composed, rewrite_destination, copy_table,     groups,
+                                      meters};
            }),
            py::kw_only(), py::arg("table") = 0, py::arg("priority") = 40000, py::arg("forwarding") = Forwarding::path,
            py::arg("resubmit_table") = 1, py::arg("first_mark") = 3000, py::arg("last_mark") = 4094,
            py::arg("max_composed") = 4096, py::arg("rewrite_destination") = false, py::arg("copy_table") = 250,
+           py::arg("groups") = default_group_range, py::arg("meters") = default_meter_range,
            "Every option has the C++ default; pass the ones to change by keyword.")
       .def_readwrite("table", &TranslatorOptions::table, "Table that holds every libvtap rule.")
       .def_readwrite("priority", &TranslatorOptions::priority, "Priority of transit/recovery rules and least-specific taps.")
@@ -54,13 +77,17 @@ void init_translator(py::module_& m) {
       .def_readwrite("rewrite_destination", &TranslatorOptions::rewrite_destination,
                      "Paper mode: copies carry the monitor's MAC in transit.")
       .def_readwrite("copy_table", &TranslatorOptions::copy_table, "Table of the rules that meter and truncate copies.")
+      .def_readwrite("groups", &TranslatorOptions::groups, "Group ids libvtap owns (an IdRange).")
+      .def_readwrite("meters", &TranslatorOptions::meters, "Meter ids libvtap owns (an IdRange).")
       .def("__repr__", [](const TranslatorOptions& o) {
         return "TranslatorOptions(table=" + std::to_string(o.table) + ", priority=" + std::to_string(o.priority) +
                ", forwarding=Forwarding." + to_string(o.forwarding) + ", resubmit_table=" +
                std::to_string(o.resubmit_table) + ", first_mark=" + std::to_string(o.first_mark) +
                ", last_mark=" + std::to_string(o.last_mark) + ", max_composed=" + std::to_string(o.max_composed) +
                ", rewrite_destination=" + (o.rewrite_destination ? "True" : "False") +
-               ", copy_table=" + std::to_string(o.copy_table) + ")";
+               ", copy_table=" + std::to_string(o.copy_table) + ", groups=(" + std::to_string(o.groups.first) + ", " +
+               std::to_string(o.groups.last) + "), meters=(" + std::to_string(o.meters.first) + ", " +
+               std::to_string(o.meters.last) + "))";
       });
 
   py::class_<Translator> tr(m, "Translator",

@@ -207,8 +207,14 @@ void init_transport(py::module_& m) {
                              "False once the switch went away or close() ran.")
       .def("close", [](Connection& c) { c.impl->close(); },
            "Closes the connection; a call in progress in another thread fails with TransportError.")
-      .def("read_state", [](Connection& c) { return c.call([](SwitchConnection& s) { return s.read_state(); }); },
-           "libvtap's state on the switch as a SwitchPlan (flows by cookie, the groups and meters they use).")
+      .def(
+          "read_state",
+          [](Connection& c, IdRange groups, IdRange meters) {
+            return c.call([&](SwitchConnection& s) { return s.read_state({groups, meters}); });
+          },
+          py::kw_only(), py::arg("groups") = default_group_range, py::arg("meters") = default_meter_range,
+          "libvtap's state on the switch as a SwitchPlan: its flows (by cookie) and every group and meter in the "
+          "`groups` and `meters` ranges.")
       .def(
           "apply",
           [](Connection& c, const openflow::ChangeSet& change) {
@@ -221,12 +227,14 @@ void init_transport(py::module_& m) {
            "SwitchStats: packet/byte counters of libvtap's flows and of their groups' buckets.")
       .def(
           "install",
-          [](Connection& c, const SwitchPlan& plan) {
-            return c.call([&](SwitchConnection& s) { return s.install(plan); });
+          [](Connection& c, const SwitchPlan& plan, IdRange groups, IdRange meters) {
+            return c.call([&](SwitchConnection& s) { return s.install(plan, {groups, meters}); });
           },
-          py::arg("plan"),
-          "Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. If the "
-          "switch refuses any part, everything already sent is undone and TransportError is raised.")
+          py::arg("plan"), py::kw_only(), py::arg("groups") = default_group_range,
+          py::arg("meters") = default_meter_range,
+          "Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. Raises "
+          "OwnershipError, sending nothing, when a group or meter it would change is used by another controller. "
+          "If the switch refuses any part, everything already sent is undone and TransportError is raised.")
       .def("__enter__", [](py::object self) { return self; }, "Returns the connection itself.")
       .def(
           "__exit__",

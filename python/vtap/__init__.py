@@ -21,7 +21,7 @@ The native bindings live in :mod:`vtap._core`; this package re-exports them::
 network namespaces, for experiments and end-to-end tests.
 
 Errors are raised as :class:`vtap.Error` and its subclasses :class:`ParseError`,
-:class:`TopologyError`, :class:`PolicyError` and :class:`TransportError`, with libvtap's
+:class:`TopologyError`, :class:`PolicyError`, :class:`TransportError` and :class:`OwnershipError`, with libvtap's
 messages.
 """
 
@@ -35,6 +35,8 @@ from . import _core
 from ._core import (
     COOKIE_MAGIC,
     COOKIE_MAGIC_MASK,
+    DEFAULT_GROUP_RANGE,
+    DEFAULT_METER_RANGE,
     PORT_CONTROLLER,
     PORT_IN_PORT,
     PORT_LOCAL,
@@ -60,6 +62,7 @@ from ._core import (
     GroupType,
     Hop,
     Host,
+    IdRange,
     InstallReport,
     Ipv4Address,
     Ipv4Prefix,
@@ -71,6 +74,7 @@ from ._core import (
     MeterAction,
     MeterEntry,
     OutputAction,
+    OwnershipError,
     ParseError,
     Plan,
     PolicyError,
@@ -122,6 +126,7 @@ __all__ = [
     "vtapctl_path",
     # errors
     "Error", "ParseError", "TopologyError", "PolicyError", "TransportError",
+    "OwnershipError",
     # addresses and matches
     "MacAddress", "Ipv4Address", "Ipv6Address", "Ipv4Prefix", "Ipv6Prefix",
     "Field", "Match", "field_by_name", "field_name",
@@ -136,6 +141,7 @@ __all__ = [
     "Switch", "Host", "PortRef", "Link", "Hop", "Topology", "load_topology",
     # translation
     "Forwarding", "RuleKind", "make_cookie", "COOKIE_MAGIC", "COOKIE_MAGIC_MASK",
+    "IdRange", "DEFAULT_GROUP_RANGE", "DEFAULT_METER_RANGE",
     "TranslatorOptions", "Translator", "translate",
     "Verdict", "CopyTarget", "Explanation", "explain", "simulate",
     # transports

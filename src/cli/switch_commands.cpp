@@ -90,22 +90,18 @@ int apply(const Options& o, const Plan& plan) {
     auto found = plan.switches.find(name);
     const SwitchPlan want = found == plan.switches.end() ? SwitchPlan{} : found->second;
     const auto start = std::chrono::steady_clock::now();
-    try {
-      const auto report = c.install(want);
-      const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      char took[32];
-      std::snprintf(took, sizeof took, "%.1f ms", ms);
-      out << name << " (" << describe(c) << "): " << report.change.summary() << " in " << report.bundle.bundles
-          << (report.bundle.bundles == 1 ? " bundle" : " bundles") << " (" << took << ")\n";
-    } catch (const TransportError& e) {
-      throw TransportError(e.code(), std::string(e.what()) + "; nothing of this change remains on the switch");
-    }
+    const auto report = c.install(want, vtap::ownership(o.translator));
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f ms", ms);
+    out << name << " (" << describe(c) << "): " << report.change.summary() << " in " << report.bundle.bundles
+        << (report.bundle.bundles == 1 ? " bundle" : " bundles") << " (" << took << ")\n";
   });
 }
 
 int dump(const Options& o) {
   return for_each_switch(o, [&](const std::string& name, SwitchConnection& c, std::ostream& out) {
-    const SwitchPlan state = c.read_state();
+    const SwitchPlan state = c.read_state(vtap::ownership(o.translator));
     out << name << " (" << describe(c) << "):\n";
     for (const auto& m : state.meters) out << " " << m.to_string() << "\n";
     for (const auto& g : state.groups) out << " " << g.to_string() << "\n";

@@ -63,6 +63,8 @@ Translation options:
   --copy-table=N      table of the rules that meter and truncate copies (default: 250)
   --priority=N        base priority of libvtap's rules (default: 40000)
   --marks=FIRST-LAST  VLAN IDs reserved to mark copies (default: 3000-4094)
+  --groups=FIRST-LAST group ids libvtap owns (default: 0x70000000-0x7fffffff)
+  --meters=FIRST-LAST meter ids libvtap owns (default: 0x70000000-0x7fffffff)
   --max-composed=N    bound on composed rules per sender port (default: 4096)
 
 Switch options:
@@ -170,6 +172,14 @@ Options parse_args(int argc, char** argv) {
       if (dash == std::string::npos) throw UsageError("--marks: expected FIRST-LAST, e.g. 3000-4094");
       t.first_mark = static_cast<std::uint16_t>(parse_number(arg, value.substr(0, dash), 4094));
       t.last_mark = static_cast<std::uint16_t>(parse_number(arg, value.substr(dash + 1), 4094));
+    } else if (arg == "--groups" || arg == "--meters") {
+      try {
+        const bool groups = arg == "--groups";
+        (groups ? t.groups : t.meters) =
+            vtap::IdRange::parse(value, arg, groups ? vtap::max_group_id : vtap::max_meter_id);
+      } catch (const vtap::ParseError& e) {
+        throw UsageError(e.what());
+      }
     } else if (arg == "--forwarding") {
       if (value == "path") t.forwarding = vtap::Forwarding::path;
       else if (value == "normal") t.forwarding = vtap::Forwarding::normal;

@@ -25,25 +25,6 @@ std::vector<const FlowRule*> by_key(const std::vector<FlowRule>& flows) {
   return out;
 }
 
-// Groups and meters referenced by a flow's actions (meters also by copy-table flows),
-// appended to `groups` and `meters`, which referenced() sorts.
-void collect_references(const FlowRule& r, std::vector<std::uint32_t>& groups, std::vector<std::uint32_t>& meters) {
-  for (const Action& a : r.actions) {
-    if (const auto* g = std::get_if<GroupAction>(&a)) groups.push_back(g->group_id);
-    if (const auto* m = std::get_if<MeterAction>(&a)) meters.push_back(m->meter_id);
-  }
-}
-
-// The ids collected, sorted and unique, for binary search: as many as flows, so no set.
-std::vector<std::uint32_t> referenced(std::vector<std::uint32_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-bool contains(const std::vector<std::uint32_t>& ids, std::uint32_t id) {
-  return std::binary_search(ids.begin(), ids.end(), id);
-}
-
 }  // namespace
 
 std::string ChangeSet::summary() const {
@@ -143,51 +124,6 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
   for (const GroupEntry* g : group_deletes)
     c.bundle.push_back(GroupMod{GroupModCommand::delete_, GroupEntry{g->group_id, g->type, {}}});
   return c;
-}
-
-void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler) {
-  FlowStatsRequest flows;
-  flows.cookie = cookie_magic;
-  flows.cookie_mask = cookie_magic_mask;
-  session->async_request(MultipartRequest{0, flows}, [session, handler](std::error_code ec, std::vector<Frame> frames) {
-    if (ec) return handler(ec, {});
-    auto plan = std::make_shared<SwitchPlan>();
-    const auto stats = [](Frame& f) -> std::vector<FlowStats>& {
-      return std::get<std::vector<FlowStats>>(std::get<MultipartReply>(f.message).body);
-    };
-    std::size_t count = 0;
-    for (Frame& f : frames) count += stats(f).size();
-    plan->flows.reserve(count);
-    std::vector<std::uint32_t> group_ids, meter_ids;
-    // The replies are ours: their rules move into the plan.
-    for (Frame& f : frames)
-      for (FlowStats& s : stats(f)) {
-        collect_references(s.rule, group_ids, meter_ids);
-        plan->flows.push_back(std::move(s.rule));
-      }
-    auto groups = std::make_shared<const std::vector<std::uint32_t>>(referenced(std::move(group_ids)));
-    auto meters = std::make_shared<const std::vector<std::uint32_t>>(referenced(std::move(meter_ids)));
-    session->async_request(
-        MultipartRequest{0, GroupDescRequest{}},
-        [session, handler, plan, groups, meters](std::error_code ec2, std::vector<Frame> gframes) {
-          if (ec2) return handler(ec2, {});
-          for (Frame& f : gframes)
-            for (GroupEntry& g : std::get<std::vector<GroupEntry>>(std::get<MultipartReply>(f.message).body))
-              if (contains(*groups, g.group_id)) plan->groups.push_back(std::move(g));
-          session->async_request(
-              MultipartRequest{0, MeterConfigRequest{}},
-              [handler, plan, meters](std::error_code ec3, std::vector<Frame> mframes) {
-                if (ec3) return handler(ec3, {});
-                for (const Frame& f : mframes)
-                  for (const MeterEntry& m : std::get<std::vector<MeterEntry>>(std::get<MultipartReply>(f.message).body))
-                    if (contains(*meters, m.meter_id)) plan->meters.push_back(m);
-                std::sort(plan->flows.begin(), plan->flows.end());
-                std::sort(plan->groups.begin(), plan->groups.end());
-                std::sort(plan->meters.begin(), plan->meters.end());
-                handler({}, std::move(*plan));
-              });
-        });
-  });
 }
 
 void apply_impl(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> c, ApplyHandler handler) {

@@ -53,10 +53,28 @@ class NativeConnection final : public SwitchConnection {
     asio::post(io_->io, [s] { s->close(); });
   }
 
-  SwitchPlan read_state() override {
-    return run<SwitchPlan>("reading state", [](std::shared_ptr<Session> s, auto done) {
-      openflow::async_read_state(s, std::move(done));
-    });
+  std::vector<FlowRule> read_flows(std::uint64_t cookie, std::uint64_t cookie_mask) override {
+    openflow::FlowStatsRequest flows;
+    flows.cookie = cookie;
+    flows.cookie_mask = cookie_mask;
+    std::vector<FlowRule> out;
+    for (auto& frame : request(openflow::MultipartRequest{0, flows}))
+      for (auto& f : body<openflow::FlowStats>(frame)) out.push_back(std::move(f.rule));
+    return out;
+  }
+
+  std::vector<GroupEntry> read_groups() override {
+    std::vector<GroupEntry> out;
+    for (auto& frame : request(openflow::MultipartRequest{0, openflow::GroupDescRequest{}}))
+      for (auto& g : body<GroupEntry>(frame)) out.push_back(std::move(g));
+    return out;
+  }
+
+  std::vector<MeterEntry> read_meters() override {
+    std::vector<MeterEntry> out;
+    for (auto& frame : request(openflow::MultipartRequest{0, openflow::MeterConfigRequest{}}))
+      for (auto& m : body<MeterEntry>(frame)) out.push_back(std::move(m));
+    return out;
   }
 
   openflow::BundleResult apply(const openflow::ChangeSet& change) override {
@@ -86,20 +104,26 @@ class NativeConnection final : public SwitchConnection {
     flows.cookie = cookie_magic;
     flows.cookie_mask = cookie_magic_mask;
     std::set<std::uint32_t> groups;
-    for (const auto& frame : request(openflow::MultipartRequest{0, flows}))
-      for (auto& f : std::get<std::vector<openflow::FlowStats>>(std::get<openflow::MultipartReply>(frame.message).body)) {
+    for (auto& frame : request(openflow::MultipartRequest{0, flows}))
+      for (auto& f : body<openflow::FlowStats>(frame)) {
         for (const Action& a : f.rule.actions)
           if (const auto* g = std::get_if<GroupAction>(&a)) groups.insert(g->group_id);
         out.flows.push_back(std::move(f));
       }
-    for (const auto& frame : request(openflow::MultipartRequest{0, openflow::GroupStatsRequest{}}))
-      for (auto& g : std::get<std::vector<openflow::GroupStats>>(std::get<openflow::MultipartReply>(frame.message).body))
+    for (auto& frame : request(openflow::MultipartRequest{0, openflow::GroupStatsRequest{}}))
+      for (auto& g : body<openflow::GroupStats>(frame))
         if (groups.contains(g.group_id)) out.groups.push_back(std::move(g));
     std::sort(out.groups.begin(), out.groups.end(), [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
     return out;
   }
 
  private:
+  // The entries of one multipart reply.
+  template <class T>
+  static std::vector<T>& body(openflow::Frame& frame) {
+    return std::get<std::vector<T>>(std::get<openflow::MultipartReply>(frame.message).body);
+  }
+
   std::vector<openflow::Frame> request(openflow::Message m) {
     return run<std::vector<openflow::Frame>>("request", [m = std::move(m)](std::shared_ptr<Session> s, auto done) {
       s->async_request(m, std::move(done));

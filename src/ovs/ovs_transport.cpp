@@ -92,28 +92,28 @@ class OvsConnection final : public SwitchConnection {
     vconn_.reset();
   }
 
-  SwitchPlan read_state() override {
-    SwitchPlan plan;
-    std::set<std::uint32_t> groups, meters;
-    for (const auto& part : request(ovs::encode_flow_stats_request(version_, cookie_magic, cookie_magic_mask),
-                                    "reading flows"))
-      for (auto& s : decode(part, "flow stats", [&](const ofpbuf& b) { return ovs::decode_flow_stats(b, version_); })) {
-        for (const Action& a : s.rule.actions) {
-          if (const auto* g = std::get_if<GroupAction>(&a)) groups.insert(g->group_id);
-          if (const auto* m = std::get_if<MeterAction>(&a)) meters.insert(m->meter_id);
-        }
-        plan.flows.push_back(std::move(s.rule));
-      }
+  std::vector<FlowRule> read_flows(std::uint64_t cookie, std::uint64_t cookie_mask) override {
+    std::vector<FlowRule> out;
+    for (const auto& part : request(ovs::encode_flow_stats_request(version_, cookie, cookie_mask), "reading flows"))
+      for (auto& s : decode(part, "flow stats", [&](const ofpbuf& b) { return ovs::decode_flow_stats(b, version_); }))
+        out.push_back(std::move(s.rule));
+    return out;
+  }
+
+  std::vector<GroupEntry> read_groups() override {
+    std::vector<GroupEntry> out;
     for (const auto& part : request(ovs::encode_group_desc_request(version_), "reading groups"))
       for (auto& g : decode(part, "groups", [&](const ofpbuf& b) { return ovs::decode_group_desc(b, version_); }))
-        if (groups.contains(g.group_id)) plan.groups.push_back(std::move(g));
+        out.push_back(std::move(g));
+    return out;
+  }
+
+  std::vector<MeterEntry> read_meters() override {
+    std::vector<MeterEntry> out;
     for (const auto& part : request(ovs::encode_meter_config_request(version_), "reading meters"))
       for (auto& m : decode(part, "meters", [](const ofpbuf& b) { return ovs::decode_meter_config(b); }))
-        if (meters.contains(m.meter_id)) plan.meters.push_back(m);
-    std::sort(plan.flows.begin(), plan.flows.end());
-    std::sort(plan.groups.begin(), plan.groups.end());
-    std::sort(plan.meters.begin(), plan.meters.end());
-    return plan;
+        out.push_back(std::move(m));
+    return out;
   }
 
   openflow::BundleResult apply(const openflow::ChangeSet& change) override {

@@ -100,6 +100,29 @@ TEST_F(ServiceTest, PoliciesGoOnEverySwitchAndComeOffAgain) {
   EXPECT_THROW(service->remove(id1), Error);
 }
 
+TEST_F(ServiceTest, ReconciliationRemovesOrphansInItsRangesAndNeverTouchesAnotherControllersIds) {
+  auto service = make_service();
+  service->add(policy(vm1, vm2, vm4, "tcp,tp_dst=80"));  // on s1 only
+  const std::string s1 = "ovs-ofctl -O OpenFlow15 ";
+  // An orphan group in libvtap's range (left by a crash, say) is removed by the next pass.
+  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=1879048290,type=all,bucket=output:1"));
+  EXPECT_EQ(service->reconcile(), 1u);
+  EXPECT_EQ(state(), service->plan());
+
+  // Another controller strays into the range: its flow uses a group id libvtap owns. The
+  // service reports it and leaves that switch alone; the change that needs s1 fails whole.
+  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=1879048291,type=all,bucket=output:2"));
+  ASSERT_TRUE(ovs_->run(s1 + "add-flow " + ovs_->mgmt("s1") + " cookie=0x9,priority=1,actions=group:1879048291"));
+  events_.clear();
+  EXPECT_EQ(service->reconcile(), 0u);
+  ASSERT_EQ(count(Kind::failed), 1u);
+  EXPECT_NE(events_.back().detail.find("group 0x70000063 is used by flow"), std::string::npos) << events_.back().detail;
+  const auto before = service->list();
+  EXPECT_THROW(service->add(policy(vm1, vm2, vm4, "udp")), OwnershipError);
+  EXPECT_EQ(service->list().size(), before.size());
+  EXPECT_TRUE(ovs_->run(s1 + "dump-groups " + ovs_->mgmt("s1") + " | grep -q group_id=1879048291"));
+}
+
 // Around a real transport: records the changes each switch is sent, one per apply().
 class RecordingTransport : public Transport {
  public:
@@ -120,7 +143,11 @@ class RecordingTransport : public Transport {
     openflow::Version version() const noexcept override { return c_->version(); }
     bool is_open() const noexcept override { return c_->is_open(); }
     void close() noexcept override { c_->close(); }
-    SwitchPlan read_state() override { return c_->read_state(); }
+    std::vector<FlowRule> read_flows(std::uint64_t cookie, std::uint64_t mask) override {
+      return c_->read_flows(cookie, mask);
+    }
+    std::vector<GroupEntry> read_groups() override { return c_->read_groups(); }
+    std::vector<MeterEntry> read_meters() override { return c_->read_meters(); }
     SwitchStats stats() override { return c_->stats(); }
     openflow::BundleResult apply(const openflow::ChangeSet& change) override {
       log_.push_back(change);

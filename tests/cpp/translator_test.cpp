@@ -8,50 +8,12 @@
 #include "libvtap/error.hpp"
 #include "libvtap/explain.hpp"
 #include "libvtap/translator.hpp"
+#include "policy_fixtures.hpp"
 
 namespace vtap {
 namespace {
 
-MacAddress mac(int n) { return MacAddress({0xfa, 0, 0, 0, 0, static_cast<std::uint8_t>(n)}); }
-Ipv4Address ip(int n) { return Ipv4Address(0x0a010100U + static_cast<std::uint32_t>(n)); }
-
-// A line of switches s1 - s2 - ... joined by patch links (port 10 toward the next switch,
-// port 11 toward the previous), and hosts vmN (fa:..:0N, 10.1.1.N) on the given switches.
-Topology line(int switches, const std::vector<std::pair<int, int>>& hosts /* (vm, switch) */) {
-  Topology t;
-  for (int s = 1; s <= switches; ++s) t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s), std::nullopt});
-  for (int s = 1; s < switches; ++s)
-    t.add_link(Link{PortRef{"s" + std::to_string(s), 10}, PortRef{"s" + std::to_string(s + 1), 11}});
-  for (auto [vm, s] : hosts)
-    t.add_host(Host{"vm" + std::to_string(vm), mac(vm), ip(vm), std::nullopt, "s" + std::to_string(s),
-                    static_cast<std::uint32_t>(vm), "t1"});
-  return t;
-}
-
-Endpoint host(int n) { return Endpoint{mac(n), IpAddress(ip(n)), false}; }
-
-TapPolicy policy(std::uint32_t id, int from, int to, int monitor, const std::string& filter = "") {
-  TapPolicy p;
-  p.id = id;
-  p.sender = host(from);
-  p.receiver = to == 0 ? Endpoint::any_host() : host(to);
-  p.monitor = host(monitor);
-  p.filter = Match::parse(filter);
-  return p;
-}
-
-std::vector<std::string> texts(const auto& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(i.to_string());
-  return out;
-}
-
-// Copy destinations of a packet by walking the plan, sorted.
-std::vector<std::string> walk(const Translator& t, const std::string& packet) {
-  auto got = explain(t, Match::parse(packet)).delivered;
-  std::sort(got.begin(), got.end());
-  return got;
-}
+using namespace vtap::testing;
 
 TEST(Translator, PaperPolicy1WithLocalMonitorIsOneFlowIntoAGroupOfTwoBuckets) {
   Translator t(line(1, {{1, 1}, {2, 1}, {3, 1}}));
@@ -60,8 +22,8 @@ TEST(Translator, PaperPolicy1WithLocalMonitorIsOneFlowIntoAGroupOfTwoBuckets) {
   EXPECT_EQ(texts(sp.flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674010000000001,tcp,in_port=1,"
                                      "dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,"
-                                     "nw_dst=10.1.1.2,tp_dst=80,actions=group:1"});
-  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=1,type=all,bucket=bucket_id:0,actions=output:2,"
+                                     "nw_dst=10.1.1.2,tp_dst=80,actions=group:1879048192"});
+  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,actions=output:2,"
                                                        "bucket=bucket_id:1,actions=output:3"});
   EXPECT_TRUE(sp.meters.empty());
   EXPECT_EQ(t.plan().switches.size(), 1U);
@@ -87,7 +49,7 @@ TEST(Translator, PaperPolicy3RemoteMonitorGetsAMarkedCopyThatIsRecovered) {
   const Plan plan = t.plan();
   ASSERT_EQ(plan.switches.size(), 2U);
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
-            std::vector<std::string>{"group_id=3,type=all,bucket=bucket_id:0,actions=output:1,"
+            std::vector<std::string>{"group_id=1879048194,type=all,bucket=bucket_id:0,actions=output:1,"
                                      "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
@@ -106,7 +68,7 @@ TEST(Translator, PaperModeRewritesTheDestinationAndRecoveryRestoresIt) {
   t.add(policy(4, 2, 5, 4));
   const Plan plan = t.plan();
   EXPECT_EQ(texts(plan.switches.at("s1").groups).at(0),
-            "group_id=3,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions="
+            "group_id=1879048194,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions="
             "set_field:fa:00:00:00:00:04->eth_dst,push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
   // One mark per (monitor, original destination): two recovery rules.
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
@@ -142,7 +104,7 @@ TEST(Translator, AnyReceiverCopiesTravelUnrewrittenAndNeedNonPathForwarding) {
   t.add(policy(1, 1, 0, 3));
   const Plan plan = t.plan();
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
-            std::vector<std::string>{"group_id=1,type=all,bucket=bucket_id:0,actions=output:NORMAL,"
+            std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,actions=output:NORMAL,"
                                      "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
@@ -157,7 +119,7 @@ TEST(Translator, ResubmitForwardingContinuesInTheSwitchPipeline) {
   o.table = 2;
   Translator t(line(1, {{1, 1}, {2, 1}, {3, 1}}), o);
   t.add(policy(1, 1, 2, 3));
-  EXPECT_EQ(texts(t.plan("s1").groups), std::vector<std::string>{"group_id=1,type=all,bucket=bucket_id:0,"
+  EXPECT_EQ(texts(t.plan("s1").groups), std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,"
                                                                   "actions=resubmit(,5),bucket=bucket_id:1,actions=output:3"});
   EXPECT_EQ(t.plan("s1").flows.at(0).table, 2);
 }
@@ -252,12 +214,12 @@ TEST(Translator, TruncationAndRateLimitApplyToTheCopyOnlyInTheCopyTable) {
   p.rate_limit = RateLimit{RateLimit::Unit::pktps, 1000, 0};
   t.add(p);
   const SwitchPlan sp = t.plan("s1");
-  EXPECT_EQ(texts(sp.meters), std::vector<std::string>{"meter=7,pktps,bands=type=drop,rate=1000"});
-  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=7,type=all,bucket=bucket_id:0,actions=output:2,"
+  EXPECT_EQ(texts(sp.meters), std::vector<std::string>{"meter=1879048198,pktps,bands=type=drop,rate=1000"});
+  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=1879048198,type=all,bucket=bucket_id:0,actions=output:2,"
                                                        "bucket=bucket_id:1,actions=push_vlan:0x8100,"
                                                        "set_field:7096->vlan_vid,resubmit(,250)"});
   EXPECT_EQ(texts(sp.flows).at(1), "table=250,priority=40000,cookie=0x7674050000000bb8,dl_vlan=3000,"
-                                   "actions=meter:7,pop_vlan,output(port=3,max_len=64)");
+                                   "actions=meter:1879048198,pop_vlan,output(port=3,max_len=64)");
   EXPECT_EQ(walk(t, "ip,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
             std::vector<std::string>{"vm3"});
 }
@@ -267,7 +229,7 @@ TEST(Translator, RemoteCopiesAreTruncatedOnTheMonitorsPort) {
   TapPolicy p = policy(7, 1, 2, 3);
   p.truncate = 100;
   t.add(p);
-  EXPECT_EQ(texts(t.plan("s1").groups).at(0), "group_id=7,type=all,bucket=bucket_id:0,actions=output:2,"
+  EXPECT_EQ(texts(t.plan("s1").groups).at(0), "group_id=1879048198,type=all,bucket=bucket_id:0,actions=output:2,"
                                               "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
   EXPECT_EQ(texts(t.plan("s2").flows).at(0), "table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
                                              "actions=pop_vlan,output(port=3,max_len=100)");
@@ -285,7 +247,7 @@ TEST(Translator, TunnelDeliverySetsTunnelMetadata) {
   p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7};
   t.add(p);
   EXPECT_EQ(texts(t.plan("s1").groups),
-            std::vector<std::string>{"group_id=5,type=all,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,"
+            std::vector<std::string>{"group_id=1879048196,type=all,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,"
                                      "actions=set_field:192.0.2.9->tun_dst,set_field:0x7->tun_id,output:99"});
   EXPECT_EQ(walk(t, "ip,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
             std::vector<std::string>{"tunnel 192.0.2.9 key 7"});

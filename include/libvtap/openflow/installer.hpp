@@ -1,10 +1,9 @@
 #pragma once
 /// @file
-/// Reading and changing one switch's libvtap state over a native Session: what the switch
-/// holds (flows by cookie, the groups and meters those flows use), the minimal change to a
-/// SwitchPlan, and applying it — meters first, then flows and groups in atomic bundles, then
-/// meter deletions — confirmed by a barrier. Rules not owned by libvtap are never read or
-/// touched. vtap::SwitchConnection (transport.hpp) is the blocking front of these.
+/// Changing one switch's libvtap state: the minimal change between two SwitchPlans, and
+/// applying it over a native Session — meters first, then flows and groups in atomic
+/// bundles, then meter deletions — confirmed by a barrier. vtap::SwitchConnection
+/// (transport.hpp) is the blocking front of this.
 
 #include <cstddef>
 #include <memory>
@@ -41,22 +40,9 @@ struct InstallReport {
   BundleResult bundle;
 };
 
-using StateHandler = std::function<void(std::error_code, SwitchPlan)>;
 using ApplyHandler = std::function<void(std::error_code, BundleResult)>;
 
-void read_state_impl(const std::shared_ptr<Session>& session, StateHandler handler);
 void apply_impl(const std::shared_ptr<Session>& session, std::shared_ptr<const ChangeSet> change, ApplyHandler handler);
-
-/// Reads the libvtap-owned state of the switch. Signature void(std::error_code, SwitchPlan).
-template <class Token>
-auto async_read_state(const std::shared_ptr<Session>& session, Token&& token) {
-  return boost::asio::async_initiate<Token, void(std::error_code, SwitchPlan)>(
-      [session](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        read_state_impl(session, [shared](std::error_code ec, SwitchPlan plan) { (*shared)(ec, std::move(plan)); });
-      },
-      token);
-}
 
 /// Sends `change`: meters_first, a barrier, the bundle (Session::async_bundle), meters_last,
 /// a barrier. Stops at the first refusal, which the BundleResult describes. Signature
