@@ -69,6 +69,9 @@ class TransportError(Error):
     error_code: int
     category: str
     failed_index: int | None
+
+class OwnershipError(Error):
+    """A group or meter id in libvtap's range is used by another controller; nothing was sent."""
 '''
 
 

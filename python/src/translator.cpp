@@ -38,9 +38,9 @@ void init_translator(py::module_& m) {
       .def_static(
           "parse", [](std::string_view text) { return IdRange::parse(text, "range", max_group_id); }, py::arg("text"),
           "Parses `FIRST-LAST` (decimal or 0x hex); raises ParseError.")
-      .def_readonly("first", &IdRange::first)
-      .def_readonly("last", &IdRange::last)
-      .def("__contains__", &IdRange::contains, py::arg("id"))
+      .def_readonly("first", &IdRange::first, "The first id of the range.")
+      .def_readonly("last", &IdRange::last, "The last id of the range (inclusive).")
+      .def("__contains__", &IdRange::contains, py::arg("id"), "Whether `id` lies in the range.")
       .def("__len__", [](const IdRange& r) { return r.size(); })
       .def(py::self == py::self)
       .def("__hash__", [](const IdRange& r) { return std::hash<std::uint64_t>{}((std::uint64_t{r.first} << 32) | r.last); })

@@ -26,6 +26,9 @@ class TransportError(Error):
     error_code: int
     category: str
     failed_index: int | None
+
+class OwnershipError(Error):
+    """A group or meter id in libvtap's range is used by another controller; nothing was sent."""
 class MacAddress:
     """
     A 48-bit Ethernet address, printed as 'fa:00:00:00:00:01'.
@@ -1336,11 +1339,52 @@ class RuleKind(enum.Enum):
     recovery = ...
     tap = ...
     transit = ...
+class IdRange:
+    """
+    An inclusive range of group or meter ids libvtap owns.
+    """
+    @staticmethod
+    def parse(text: str) -> IdRange:
+        """
+        Parses `FIRST-LAST` (decimal or 0x hex); raises ParseError.
+        """
+    def __contains__(self, id: typing.SupportsInt | typing.SupportsIndex) -> bool:
+        """
+        Whether `id` lies in the range.
+        """
+    def __eq__(self, other: object) -> bool:
+        ...
+    def __hash__(self) -> int:
+        ...
+    @typing.overload
+    def __init__(self, first: typing.SupportsInt | typing.SupportsIndex, last: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @typing.overload
+    def __init__(self, range: tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]) -> None:
+        """
+        From a (first, last) tuple.
+        """
+    def __len__(self) -> int:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def first(self) -> int:
+        """
+        The first id of the range.
+        """
+    @property
+    def last(self) -> int:
+        """
+        The last id of the range (inclusive).
+        """
 class TranslatorOptions:
     """
     Knobs of the translation (keyword arguments).
     """
-    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250) -> None:
+    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250, groups: IdRange = ..., meters: IdRange = ...) -> None:
         """
         Every option has the C++ default; pass the ones to change by keyword.
         """
@@ -1371,6 +1415,14 @@ class TranslatorOptions:
     def forwarding(self, arg0: Forwarding) -> None:
         ...
     @property
+    def groups(self) -> IdRange:
+        """
+        Group ids libvtap owns (an IdRange).
+        """
+    @groups.setter
+    def groups(self, arg0: IdRange) -> None:
+        ...
+    @property
     def last_mark(self) -> int:
         """
         Last reserved VLAN ID (inclusive).
@@ -1385,6 +1437,14 @@ class TranslatorOptions:
         """
     @max_composed.setter
     def max_composed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def meters(self) -> IdRange:
+        """
+        Meter ids libvtap owns (an IdRange).
+        """
+    @meters.setter
+    def meters(self, arg0: IdRange) -> None:
         ...
     @property
     def priority(self) -> int:
@@ -1827,13 +1887,13 @@ class SwitchConnection:
         """
         Closes the connection; a call in progress in another thread fails with TransportError.
         """
-    def install(self, plan: SwitchPlan) -> InstallReport:
+    def install(self, plan: SwitchPlan, *, groups: IdRange = ..., meters: IdRange = ...) -> InstallReport:
         """
-        Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. If the switch refuses any part, everything already sent is undone and TransportError is raised.
+        Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. Raises OwnershipError, sending nothing, when a group or meter it would change is used by another controller. If the switch refuses any part, everything already sent is undone and TransportError is raised.
         """
-    def read_state(self) -> SwitchPlan:
+    def read_state(self, *, groups: IdRange = ..., meters: IdRange = ...) -> SwitchPlan:
         """
-        libvtap's state on the switch as a SwitchPlan (flows by cookie, the groups and meters they use).
+        libvtap's state on the switch as a SwitchPlan: its flows (by cookie) and every group and meter in the `groups` and `meters` ranges.
         """
     def stats(self) -> SwitchStats:
         """
@@ -2071,6 +2131,8 @@ def translate(topology: Topology, policies: collections.abc.Sequence[TapPolicy],
     """
 COOKIE_MAGIC: int = 8535447193773932544
 COOKIE_MAGIC_MASK: int = 18446462598732840960
+DEFAULT_GROUP_RANGE: IdRange
+DEFAULT_METER_RANGE: IdRange
 HAVE_OPENVSWITCH: bool = True
 PORT_CONTROLLER: int = 4294967293
 PORT_IN_PORT: int = 4294967288
