@@ -8,10 +8,13 @@ PYTHON="${PYTHON:-python3}"
 # openvswitch-source (+ python3, libssl-dev, autotools) builds libopenvswitch for the
 # libopenvswitch transport and OVSDB discovery (CMake option VTAP_WITH_OPENVSWITCH).
 # netsniff-ng (trafgen), tcpreplay and libndpi-bin (ndpiReader) run the paper's experiments.
+# ovn-central (ovsdb schemas, ovn-northd, ovn-nbctl) and ovn-host (ovn-controller) run the
+# private OVN of vtap.ovn that tests/python/test_ovn_coexistence.py puts libvtap beside
+# (their system services are never started: see install_apt_packages).
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
               pkg-config python3-dev openvswitch-source python3 autoconf automake libtool
-              netsniff-ng tcpreplay libndpi-bin)
+              netsniff-ng tcpreplay libndpi-bin ovn-central ovn-host)
 # pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
