@@ -199,16 +199,14 @@ def topology_file(ovn: OvnChassis, workdir: Path) -> Path:
 # ---------------------------------------------------------------------------- applying policies
 #
 # NEEDS THE C++ CHANGES for OVN coexistence (vtapctl --groups/--meters, TranslatorOptions
-# groups=/meters=, vtap.IdRange), and, as of 2026-12-01, two fixes in reading a shared switch:
-#  * the group dump (OFPST_GROUP_DESC, group_id=ALL) holds OVN's load-balancer groups, whose
-#    buckets have ct(commit,nat(dst=...),exec(...)): both transports fail on them ("malformed
-#    message from the switch"; libopenvswitch: "OFPBAC_BAD_EXP_TYPE: Nicira action subtype 35").
-#    Groups outside libvtap's range must be skipped by id before their buckets are decoded;
-#  * removing a group first reads every flow (OFPST_FLOW, no cookie filter), OVN's included,
-#    and fails the same way. Read only the flows that point to the group (the request's
-#    out_group field: `ovs-ofctl dump-flows br-int out_group=G`) and look at their cookies.
-# Until then vtap.Service also fails silently on such a switch: add() reports `applied`,
-# reconcile() returns 0, no `failed` event, nothing installed.
+# groups=/meters=, vtap.IdRange) and, as of 2026-12-01 (c13cb62), one more fix: reading a
+# switch fails once OVN has a load balancer. The group dump (OFPST_GROUP_DESC, group_id=ALL)
+# then holds OVN's select groups, whose buckets are ct(commit,table=..,zone=..,nat(dst=..),
+# exec(set_field:..->ct_mark)); the native transport reports "malformed message from the
+# switch", the libopenvswitch one "reading groups: OFPBAC_BAD_EXP_TYPE: Nicira action subtype
+# 35 is not supported". Groups outside libvtap's range must be skipped by id, before their
+# buckets are decoded. Until then vtap.Service fails silently on such a switch: add() reports
+# `applied`, reconcile() returns 0, no `failed` event, nothing installed.
 
 
 def apply_policies(ovn: OvnChassis, vtapctl: Path, workdir: Path, policies: dict) -> str:
