@@ -100,9 +100,10 @@ install_pip_modules() {
         || "$PYTHON" -m pip install -q --break-system-packages "${missing[@]}"
 }
 
-# build_project DIR: configures (once) and builds the project into DIR.
+# build_project DIR [CMAKE_ARG...]: configures (once) and builds the project into DIR.
 build_project() {
     local BUILD_DIR=$1
+    shift
     local cache="$BUILD_DIR/CMakeCache.txt"
     if [[ -f $cache ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$cache"; then
         log "$BUILD_DIR/ was configured with another generator; starting it afresh"
@@ -113,7 +114,7 @@ build_project() {
     local python_exe
     python_exe="$("$PYTHON" -c 'import sys; print(sys.executable)')"
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVTAP_WERROR=ON \
-        -DPython_EXECUTABLE="$python_exe"
+        -DPython_EXECUTABLE="$python_exe" "$@"
     log "building"
     cmake --build "$BUILD_DIR"
 }

@@ -14,6 +14,7 @@
 #include "libvtap/error.hpp"
 #include "libvtap/json.hpp"
 #include "ovs_process.hpp"
+#include "prerequisite.hpp"
 
 namespace vtap {
 namespace {
@@ -54,7 +55,7 @@ void expect_same(const Topology& got, const Topology& want) {
 class DiscoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_ovs()) GTEST_SKIP() << "Open vSwitch is not installed";
+    VTAP_REQUIRE(have_ovs(), "Open vSwitch is not installed");
     ovs_ = std::make_unique<OvsProcess>();
     ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
     ASSERT_TRUE(ovs_->add_bridge("br-a", 0xa));
@@ -139,7 +140,7 @@ TEST_F(DiscoveryTest, VtapctlDiscoverPrintsATopologyThatCompileAccepts) {
 }
 
 TEST(Discovery, TunnelsBetweenNodesBecomeLinksAndSwitchesAreNamedByNode) {
-  if (!have_ovs()) GTEST_SKIP() << "Open vSwitch is not installed";
+  VTAP_REQUIRE(have_ovs(), "Open vSwitch is not installed");
   OvsProcess a, b;
   ASSERT_TRUE(a.ok() && b.ok());
   int n = 0;

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "prerequisite.hpp"
+
 namespace vtap::golden {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -46,9 +48,10 @@ inline std::string run(const std::string& command) {
 
 inline std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+/// Whether ovs-ofctl is there to re-check against; in CI its absence is also a failure.
 inline bool have_ovs_ofctl() {
   static const bool have = std::system("command -v ovs-ofctl >/dev/null 2>&1") == 0;
-  return have;
+  return vtap::prerequisite::optional(have, "ovs-ofctl is not on PATH");
 }
 
 inline bool regenerate() { return std::getenv("VTAP_REGENERATE_GOLDEN") != nullptr; }

@@ -19,6 +19,7 @@
 
 #include "expect_error.hpp"
 #include "libvtap/error.hpp"
+#include "prerequisite.hpp"
 
 namespace vtap {
 namespace {
@@ -880,7 +881,7 @@ bool ovs_reads_ipv6_masks(const std::string& text) {
 }
 
 TEST(MatchOvsOracle, OvsOfctlAcceptsOurText) {
-  if (!have_ovs_ofctl()) GTEST_SKIP() << "ovs-ofctl is not on PATH";
+  VTAP_REQUIRE(have_ovs_ofctl(), "ovs-ofctl is not on PATH");
   std::vector<Match> samples;
   for (const char* text : {
            "", "tcp,tp_dst=80", "udp,nw_src=10.0.0.0/8,tp_src=0x5/0xff", "sctp6,tp_dst=9899", "icmp,icmp_type=8",

@@ -1,6 +1,6 @@
 #pragma once
 // A private ovsdb-server + ovs-vswitchd (dummy datapath) for C++ tests, stopped on every
-// exit path by its pidfiles. Skips the test when Open vSwitch is not installed.
+// exit path by its pidfiles. Skips the test when Open vSwitch is not installed (fails it in CI).
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,6 +12,8 @@
 #include <iterator>
 #include <memory>
 #include <string>
+
+#include "prerequisite.hpp"
 
 namespace vtap::testing {
 
@@ -105,14 +107,15 @@ class OvsProcess {
 };
 
 /// A fixture that starts a private Open vSwitch for every test (skipped when it is not
-/// installed). Derived fixtures call BasicOvsTest::SetUp() first and return if IsSkipped();
+/// installed, failed in CI). Derived fixtures call BasicOvsTest::SetUp() first and return if
+/// IsSkipped() || HasFatalFailure();
 /// parameterised ones derive from BasicOvsTest<::testing::TestWithParam<P>>.
 template <class Base = ::testing::Test>
 class BasicOvsTest : public Base {
  protected:
   void SetUp() override {
-    if (std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") != 0)
-      GTEST_SKIP() << "Open vSwitch is not installed";
+    VTAP_REQUIRE(std::system("command -v ovs-vswitchd >/dev/null 2>&1 || test -x /usr/sbin/ovs-vswitchd") == 0,
+                 "Open vSwitch is not installed");
     ovs_ = std::make_unique<OvsProcess>();
     ASSERT_TRUE(ovs_->ok()) << "could not start Open vSwitch in " << ovs_->dir();
   }

@@ -4,8 +4,10 @@
   test, stopped afterwards whatever happens.
 * ``ovs_tunnels``: the same with real tunnel ports (``OvsSandbox(dummy="tunnels")``).
 * ``vtapctl``: path of the built CLI: env ``VTAPCTL`` if set, else
-  ``build/vtapctl`` under the repository root.  When it is missing the tests
-  that need it are skipped, except in CI (env ``CI`` set), where they fail.
+  ``build/vtapctl`` under the repository root.
+
+A missing prerequisite (Open vSwitch, ``vtapctl``, root, ...) skips the tests that need it,
+except in CI (env ``CI`` set), where they fail: see ``prerequisites.py``.
 """
 
 from __future__ import annotations
@@ -18,22 +20,14 @@ from pathlib import Path
 import pytest
 
 from ovs_sandbox import OvsSandbox
+from prerequisites import MARK, check_marks, missing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _missing(reason: str) -> None:
-    """Skip locally, fail in CI: a CI run must never pass by skipping."""
-    if _in_ci():
-        pytest.fail(f"{reason} (CI is set, so this is an error, not a skip)")
-    pytest.skip(reason)
-
-
 def pytest_configure(config):
+    config.addinivalue_line("markers", f"{MARK}(condition, reason): prerequisites.requires(); "
+                            "skipped when the condition is false, failed in CI")
     # A SIGTERM (a CI job timing out, `timeout`, ...) would otherwise kill the
     # interpreter without running finalizers and leave daemons behind: turn
     # it into an exception so every fixture's teardown still runs.
@@ -43,9 +37,13 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, _terminate)
 
 
+def pytest_runtest_setup(item):
+    check_marks(item)
+
+
 def _need_ovs() -> None:
     if shutil.which("ovs-vswitchd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
-        _missing("Open vSwitch (ovs-vswitchd) is not installed")
+        missing("Open vSwitch (ovs-vswitchd) is not installed")
 
 
 @pytest.fixture
@@ -75,5 +73,5 @@ def vtapctl() -> Path:
     else:
         path = REPO_ROOT / "build" / "vtapctl"
     if not (path.is_file() and os.access(path, os.X_OK)):
-        _missing(f"vtapctl binary not found at {path} (build it, or set VTAPCTL)")
+        missing(f"vtapctl binary not found at {path} (build it, or set VTAPCTL)")
     return path.resolve()

@@ -5,16 +5,15 @@ measured in bench/, not in tests).
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from prerequisites import requires_root
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and OVS need root")
+pytestmark = requires_root("namespaces and OVS")
 
 
 def summary(script: str, *args: str) -> str:

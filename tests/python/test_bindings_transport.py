@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from prerequisites import requires
 from vtap_import import import_vtap
 
 vtap = import_vtap()
@@ -207,7 +208,7 @@ def test_threads_share_one_connection(net):
     assert len(results) == 80 and all(r == plan["s1"] for r in results)
 
 
-@pytest.mark.skipif(not vtap.HAVE_OPENVSWITCH, reason="built without libopenvswitch")
+@requires(vtap.HAVE_OPENVSWITCH, "vtap._core was built without libopenvswitch (install openvswitch-source, configure with -DVTAP_WITH_OPENVSWITCH=ON)")
 def test_the_openvswitch_transport_installs_what_the_native_one_reads(net):
     plan = translator_for(net.topo, POLICIES).plan()
     ovs_transport, native = vtap.openvswitch_transport(), vtap.native_transport()

@@ -6,7 +6,6 @@ service's counters agree with the captures.
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from prerequisites import requires_root
 from vtap_import import import_vtap
 
 vtap = import_vtap()
 from vtap.testbed import Testbed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
+pytestmark = requires_root("namespaces")
 
 NODES = {
     "node1": [{"name": "vm1", "mac": "fa:00:00:00:00:01", "ip": "10.1.1.1"},

@@ -1,20 +1,18 @@
 """The Python examples run as a newcomer runs them (the C++ one: test_cmake_package.py)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from prerequisites import requires_root
 from vtap_import import import_vtap
 
 import_vtap()
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root")
+@requires_root("the testbed")
 def test_watch_applies_counts_and_explains():
     out = subprocess.run([sys.executable, str(REPO_ROOT / "examples" / "python" / "watch.py"), "--seconds", "2"],
                          capture_output=True, text=True, timeout=120, check=True).stdout

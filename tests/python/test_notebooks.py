@@ -5,12 +5,10 @@ they wrote: the CSV of every trial, the figures, and the claims tables.
 from __future__ import annotations
 
 import csv
-import os
 import sys
 from pathlib import Path
 
-import pytest
-
+from prerequisites import requires_root
 from vtap_import import import_vtap
 
 import_vtap()
@@ -18,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 from experiments import notebook  # noqa: E402
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
+pytestmark = requires_root("namespaces")
 
 
 def rows(path: Path) -> list[dict]:

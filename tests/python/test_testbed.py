@@ -1,15 +1,15 @@
 """vtap.testbed: compute nodes and VMs on private user-space Open vSwitch instances."""
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from prerequisites import requires_root
 from vtap.testbed import Testbed, TestbedError
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
+pytestmark = requires_root("namespaces")
 
 
 def namespaces() -> set[str]:

@@ -3,14 +3,12 @@
 ``scripts/test.sh`` puts ``build/python`` (where CMake builds ``vtap._core`` beside a copy
 of the pure-Python package) on ``PYTHONPATH``; an installed wheel works as well.  When the
 module cannot be imported the binding tests are skipped, except in CI (env ``CI`` set),
-where that is an error.
+where that is an error (``prerequisites.missing``).
 """
 
 from __future__ import annotations
 
-import os
-
-import pytest
+from prerequisites import missing
 
 
 def import_vtap():
@@ -18,8 +16,5 @@ def import_vtap():
         import vtap  # noqa: PLC0415
         import vtap._core  # noqa: F401, PLC0415
     except ImportError as e:
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-            raise
-        pytest.skip(f"vtap._core is not importable ({e}); build it or set PYTHONPATH=build/python",
-                    allow_module_level=True)
+        missing(f"vtap._core is not importable ({e}); build it or set PYTHONPATH=build/python")
     return vtap
