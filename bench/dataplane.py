@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Data-plane cost of a TAP (the paper's Fig. 8 scenario, DESIGN §8): receiver and monitor
+"""Data-plane cost of a TAP (the paper's Fig. 8 scenario, docs/design.md §10): receiver and monitor
 pps with no TAP, a libvtap policy and an equivalent OVS Mirror (experiments.throughput),
 printing per size the medians over --repeat interleaved trials and the libvtap/mirror
 ratio of Receiver pps measured in the same run. ``--csv FILE`` writes every trial.

@@ -14,10 +14,12 @@
 #include <iostream>
 #include <string>
 
-#include "libvtap/json.hpp"
-#include "libvtap/transport.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/transport/transport.hpp"
+#include "libvtap/native/native_transport.hpp"
+#include "libvtap/translate/translator.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/ovs_transport.hpp"
+#include "libvtap/openvswitch/transport.hpp"
 #endif
 
 namespace {

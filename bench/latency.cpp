@@ -27,8 +27,9 @@
 #include <thread>
 #include <vector>
 
-#include "libvtap/json.hpp"
-#include "libvtap/service.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/service/service.hpp"
+#include "libvtap/native/native_transport.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "libvtap/translator.hpp"
+#include "libvtap/translate/translator.hpp"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "libvtap/address.hpp"
-#include "libvtap/error.hpp"
+#include "libvtap/model/address.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "libvtap/error.hpp"
-#include "libvtap/ownership.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/ownership.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "libvtap/error.hpp"
-#include "libvtap/match.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/match.hpp"
 
 namespace {
 

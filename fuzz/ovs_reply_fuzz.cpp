@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 #include "ovs_c.hpp"
 #include "ovs_codec.hpp"
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "libvtap/error.hpp"
-#include "libvtap/json.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto doc = nlohmann::json::parse(data, data + size, nullptr, false);

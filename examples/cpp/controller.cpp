@@ -11,8 +11,9 @@
 #include <string>
 #include <thread>
 
-#include <libvtap/json.hpp>
-#include <libvtap/service.hpp>
+#include <libvtap/model/json.hpp>
+#include <libvtap/service/service.hpp>
+#include <libvtap/native/native_transport.hpp>
 
 int main(int argc, char** argv) {
   if (argc < 4) {

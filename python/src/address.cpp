@@ -5,7 +5,7 @@
 
 #include <pybind11/operators.h>
 
-#include <libvtap/address.hpp>
+#include <libvtap/model/address.hpp>
 
 #include "bindings.hpp"
 

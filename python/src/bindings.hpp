@@ -6,7 +6,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "libvtap/openflow/session.hpp"
+#include "libvtap/native/session.hpp"
 
 namespace vtap::python {
 

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include <libvtap/address.hpp>
-#include <libvtap/error.hpp>
-#include <libvtap/match.hpp>
+#include <libvtap/model/address.hpp>
+#include <libvtap/model/error.hpp>
+#include <libvtap/model/match.hpp>
 
 #include "bindings.hpp"
 

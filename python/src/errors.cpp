@@ -2,8 +2,8 @@
 
 #include <exception>
 
-#include <libvtap/error.hpp>
-#include <libvtap/transport.hpp>
+#include <libvtap/model/error.hpp>
+#include <libvtap/transport/transport.hpp>
 
 #include "bindings.hpp"
 

@@ -8,8 +8,8 @@
 #include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
-#include <libvtap/flow.hpp>
-#include <libvtap/translator.hpp>
+#include <libvtap/model/flow.hpp>
+#include <libvtap/translate/translator.hpp>
 
 #include "bindings.hpp"
 

@@ -7,7 +7,7 @@
 #include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
-#include <libvtap/match.hpp>
+#include <libvtap/model/match.hpp>
 
 #include "bindings.hpp"
 

@@ -9,8 +9,8 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
-#include <libvtap/json.hpp>
-#include <libvtap/policy.hpp>
+#include <libvtap/model/json.hpp>
+#include <libvtap/model/policy.hpp>
 
 #include "bindings.hpp"
 #include "convert.hpp"

@@ -8,7 +8,8 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "bindings.hpp"
-#include "libvtap/service.hpp"
+#include "libvtap/service/service.hpp"
+#include "libvtap/native/native_transport.hpp"
 
 namespace vtap::python {
 namespace {

@@ -8,8 +8,8 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
-#include <libvtap/json.hpp>
-#include <libvtap/topology.hpp>
+#include <libvtap/model/json.hpp>
+#include <libvtap/model/topology.hpp>
 
 #include "bindings.hpp"
 #include "convert.hpp"

@@ -7,8 +7,8 @@
 #include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
-#include <libvtap/explain.hpp>
-#include <libvtap/translator.hpp>
+#include <libvtap/translate/explain.hpp>
+#include <libvtap/translate/translator.hpp>
 
 #include "bindings.hpp"
 #include "convert.hpp"

@@ -10,11 +10,12 @@
 #include <pybind11/stl.h>
 
 #include <libvtap/openflow/error.hpp>
-#include <libvtap/transport.hpp>
+#include <libvtap/transport/transport.hpp>
 
 #include "bindings.hpp"
+#include "libvtap/native/native_transport.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/ovs_transport.hpp"
+#include "libvtap/openvswitch/transport.hpp"
 #endif
 
 namespace vtap::python {

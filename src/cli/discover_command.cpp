@@ -2,11 +2,11 @@
 
 #include <iostream>
 
-#include "libvtap/error.hpp"
-#include "libvtap/json.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
 #include "options.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/discovery.hpp"
+#include "libvtap/openvswitch/discovery.hpp"
 #endif
 
 int discover(const Options& o) {

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "libvtap/openflow/session.hpp"
-#include "libvtap/translator.hpp"
+#include "libvtap/native/session.hpp"
+#include "libvtap/translate/translator.hpp"
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

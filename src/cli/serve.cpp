@@ -16,8 +16,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "libvtap/json.hpp"
-#include "libvtap/service.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/service/service.hpp"
+#include "libvtap/native/native_transport.hpp"
 #include "options.hpp"
 
 namespace {

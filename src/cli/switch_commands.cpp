@@ -8,9 +8,10 @@
 #include <mutex>
 #include <sstream>
 
-#include "libvtap/transport.hpp"
+#include "libvtap/transport/transport.hpp"
+#include "libvtap/native/native_transport.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/ovs_transport.hpp"
+#include "libvtap/openvswitch/transport.hpp"
 #endif
 #include "options.hpp"
 

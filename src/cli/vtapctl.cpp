@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "libvtap/error.hpp"
-#include "libvtap/explain.hpp"
-#include "libvtap/json.hpp"
-#include "libvtap/translator.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/translate/explain.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/translate/translator.hpp"
 #include "options.hpp"
 
 namespace {
@@ -63,8 +63,8 @@ Translation options:
   --copy-table=N      table of the rules that meter and truncate copies (default: 250)
   --priority=N        base priority of libvtap's rules (default: 40000)
   --marks=FIRST-LAST  VLAN IDs reserved to mark copies (default: 3000-4094)
-  --groups=FIRST-LAST group ids libvtap owns (default: 0x70000000-0x7fffffff)
-  --meters=FIRST-LAST meter ids libvtap owns (default: 0x70000000-0x7fffffff)
+  --groups=FIRST-LAST group ids libvtap owns (default: 0xe0000000-0xefffffff)
+  --meters=FIRST-LAST meter ids libvtap owns (default: 0xe0000000-0xefffffff)
   --max-composed=N    bound on composed rules per sender port (default: 4096)
 
 Switch options:
@@ -108,7 +108,7 @@ Options parse_args(int argc, char** argv) {
       std::exit(0);
     }
     if (arg == "-V" || arg == "--version") {
-      std::cout << "vtapctl (libvtap) 0.1.0\n";
+      std::cout << "vtapctl (libvtap) 0.2.0\n";
       std::exit(0);
     }
     static const std::map<std::string, std::string> short_options{

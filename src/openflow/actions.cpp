@@ -5,7 +5,7 @@
 #include <string>
 #include <type_traits>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 #include "libvtap/openflow/oxm.hpp"
 
 namespace vtap::openflow {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 #include "libvtap/openflow/actions.hpp"
 
 namespace vtap::openflow {
@@ -109,6 +109,54 @@ std::vector<Action> decode_instructions(Reader& in, std::size_t length, Version 
   if (decoded.meter) actions.emplace_back(MeterAction{*decoded.meter});
   if (decoded.applied) actions.insert(actions.end(), decoded.applied->begin(), decoded.applied->end());
   return actions;
+}
+
+namespace {
+
+// One type-length-value element of an action or instruction list: its type, and its body
+// as a reader, with the same length checks as the strict decoders.
+std::pair<std::uint16_t, Reader> next_tlv(Reader& list, ErrorCode bad_len, const char* what) {
+  if (list.remaining() < 4) list.fail(bad_len, std::string("truncated ") + what + " header");
+  const std::uint16_t type = list.u16();
+  const std::uint16_t length = list.u16();
+  if (length < 8 || length % 8 != 0 || length - 4U > list.remaining())
+    list.fail(bad_len, std::string(what) + " length " + std::to_string(length) +
+                           " is below 8, not a multiple of 8, or past the end of the list");
+  return {type, list.sub(length - 4U, bad_len)};
+}
+
+constexpr std::uint16_t kActionGroup = 22, kActionMeter = 29;
+
+}  // namespace
+
+std::vector<Action> decode_action_references(Reader& in, std::size_t length, Version version) {
+  if (length > in.remaining()) in.fail(errors::bac_bad_len, "action list runs past the message");
+  Reader list = in.sub(length, errors::bac_bad_len);
+  std::vector<Action> out;
+  while (!list.empty()) {
+    auto [type, body] = next_tlv(list, errors::bac_bad_len, "action");
+    if (type == kActionGroup && body.remaining() == 4) out.emplace_back(GroupAction{body.u32()});
+    if (type == kActionMeter && version == Version::of15 && body.remaining() == 4) out.emplace_back(MeterAction{body.u32()});
+  }
+  return out;
+}
+
+std::vector<Action> decode_instruction_references(Reader& in, std::size_t length, Version version) {
+  if (length > in.remaining()) in.fail(errors::bic_bad_len, "instructions run past the message");
+  Reader list = in.sub(length, errors::bic_bad_len);
+  std::optional<std::uint32_t> meter;  // before 1.5 the one meter instruction, which runs first
+  std::vector<Action> out;
+  while (!list.empty()) {
+    auto [type, body] = next_tlv(list, errors::bic_bad_len, "instruction");
+    if (type == kMeter && version < Version::of15 && body.remaining() == 4 && !meter) meter = body.u32();
+    if (type == kApplyActions || type == kWriteActions) {
+      body.skip(4);
+      auto actions = decode_action_references(body, body.remaining(), version);
+      out.insert(out.end(), actions.begin(), actions.end());
+    }
+  }
+  if (meter && *meter != 0) out.insert(out.begin(), MeterAction{*meter});
+  return out;
 }
 
 }  // namespace vtap::openflow

@@ -6,7 +6,7 @@
 #include <string>
 #include <type_traits>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 #include "libvtap/openflow/oxm.hpp"
 #include "message_wire.hpp"
 

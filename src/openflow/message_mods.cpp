@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 #include "libvtap/openflow/actions.hpp"
 #include "libvtap/openflow/instructions.hpp"
 #include "libvtap/openflow/oxm.hpp"
@@ -84,7 +84,13 @@ void skip_bucket_properties(Reader& props) {
   }
 }
 
-Bucket decode_bucket13(Reader& in, std::uint32_t id, Version version) {
+// A bucket's actions, or with `references` only its group and meter actions (a group of
+// another controller's that libvtap's model cannot hold).
+std::vector<Action> bucket_actions(Reader& b, std::size_t length, Version version, bool references) {
+  return references ? decode_action_references(b, length, version) : decode_actions(b, length, version);
+}
+
+Bucket decode_bucket13(Reader& in, std::uint32_t id, Version version, bool references) {
   if (in.remaining() < kBucket13Size) in.fail(errors::gmfc_bad_bucket, "truncated bucket");
   const std::uint16_t length = in.peek_u16();
   if (length < kBucket13Size || length % 8 != 0 || length > in.remaining()) {
@@ -93,10 +99,10 @@ Bucket decode_bucket13(Reader& in, std::uint32_t id, Version version) {
   }
   Reader b = in.sub(length, errors::gmfc_bad_bucket);
   b.skip(kBucket13Size);  // Weight and watch port/group: not in libvtap's model.
-  return Bucket{id, decode_actions(b, b.remaining(), version)};
+  return Bucket{id, bucket_actions(b, b.remaining(), version, references)};
 }
 
-Bucket decode_bucket15(Reader& in) {
+Bucket decode_bucket15(Reader& in, bool references) {
   if (in.remaining() < kBucket15Size) in.fail(errors::gmfc_bad_bucket, "truncated bucket");
   const std::uint16_t length = in.peek_u16();
   if (length < kBucket15Size || length % 8 != 0 || length > in.remaining()) {
@@ -115,7 +121,7 @@ Bucket decode_bucket15(Reader& in) {
     b.fail(errors::gmfc_bad_bucket, "bucket action array length " + std::to_string(actions_length) +
                                         " is not a multiple of 8 or past the bucket");
   }
-  bucket.actions = decode_actions(b, actions_length, Version::of15);
+  bucket.actions = bucket_actions(b, actions_length, Version::of15, references);
   skip_bucket_properties(b);
   return bucket;
 }
@@ -204,15 +210,15 @@ void encode_buckets(const GroupEntry& group, Version version, Writer& out) {
   }
 }
 
-std::vector<Bucket> decode_buckets(Reader& in, Version version) {
+std::vector<Bucket> decode_buckets(Reader& in, Version version, bool references) {
   std::vector<Bucket> buckets;
   std::set<std::uint32_t> ids;
   while (!in.empty()) {
     if (version != Version::of15) {
-      buckets.push_back(decode_bucket13(in, static_cast<std::uint32_t>(buckets.size()), version));
+      buckets.push_back(decode_bucket13(in, static_cast<std::uint32_t>(buckets.size()), version, references));
       continue;
     }
-    buckets.push_back(decode_bucket15(in));
+    buckets.push_back(decode_bucket15(in, references));
     if (!ids.insert(buckets.back().bucket_id).second) {
       // OVS answers BAD_BUCKET too (BUCKET_EXISTS is for insert-bucket commands).
       in.fail(errors::gmfc_bad_bucket, "bucket id " + std::to_string(buckets.back().bucket_id) + " appears twice");

@@ -7,7 +7,8 @@
 #include <string>
 #include <type_traits>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/ownership.hpp"
 #include "libvtap/openflow/instructions.hpp"
 #include "libvtap/openflow/oxm.hpp"
 #include "message_wire.hpp"
@@ -184,6 +185,16 @@ void decode_oxs_stats(Reader& in, FlowStats& s) {
   }
 }
 
+void skip_match(Reader& in) {
+  if (in.remaining() < 4) in.fail(errors::bmc_bad_len, "truncated match header");
+  Reader header = in;
+  header.skip(2);
+  const std::uint16_t length = header.u16();
+  if (length < 4 || pad8(length) > in.remaining())
+    in.fail(errors::bmc_bad_len, "match length " + std::to_string(length) + " is below 4 or past the entry");
+  in.skip(pad8(length));
+}
+
 FlowStats decode_flow_stats(Reader& in, Version version) {
   const bool of15 = version == Version::of15;
   Reader r = item(in, of15 ? kFlowDesc15Size : kFlowStats13Size, 0, "flow stats entry");
@@ -199,8 +210,6 @@ FlowStats decode_flow_stats(Reader& in, Version version) {
     s.flags = r.u16();
     r.skip(2);  // importance
     s.rule.cookie = r.u64();
-    s.rule.match = decode_match(r);
-    decode_oxs_stats(r, s);
   } else {
     s.rule.table = r.u8();
     r.skip(1);
@@ -214,9 +223,22 @@ FlowStats decode_flow_stats(Reader& in, Version version) {
     s.rule.cookie = r.u64();
     s.packet_count = r.u64();
     s.byte_count = r.u64();
-    s.rule.match = decode_match(r);
   }
-  s.rule.actions = decode_instructions(r, r.remaining(), version);
+  const Reader rest = r;
+  try {
+    s.rule.match = decode_match(r);
+    if (of15) decode_oxs_stats(r, s);
+    s.rule.actions = decode_instructions(r, r.remaining(), version);
+  } catch (const DecodeError&) {
+    // A rule of libvtap's must decode whole; another controller's comes back with what
+    // libvtap needs of it: an empty match and the group and meter actions it uses.
+    if (is_libvtap_cookie(s.rule.cookie)) throw;
+    r = rest;
+    skip_match(r);
+    if (of15) decode_oxs_stats(r, s);
+    s.rule.match = Match{};
+    s.rule.actions = decode_instruction_references(r, r.remaining(), version);
+  }
   return s;
 }
 
@@ -264,6 +286,18 @@ void encode_item(const GroupEntry& g, Version version, Writer& out) {
   out.patch_length(start, start);
 }
 
+// A group's buckets; when the model cannot hold them (another controller's actions), each
+// bucket with only the group and meter actions it uses.
+std::vector<Bucket> decode_buckets_or_references(Reader in, Version version) {
+  const Reader all = in;
+  try {
+    return decode_buckets(in, version);
+  } catch (const DecodeError&) {
+  }
+  Reader again = all;
+  return decode_buckets(again, version, true);
+}
+
 GroupEntry decode_group_desc(Reader& in, Version version) {
   const bool of15 = version == Version::of15;
   Reader r = item(in, of15 ? 16 : 8, 0, "group description");
@@ -279,11 +313,11 @@ GroupEntry decode_group_desc(Reader& in, Version version) {
       r.fail(errors::gmfc_bad_bucket, "bucket array length " + std::to_string(buckets_length) + " is past the group");
     }
     Reader buckets = r.sub(buckets_length, errors::gmfc_bad_bucket);
-    g.buckets = decode_buckets(buckets, version);
+    g.buckets = decode_buckets_or_references(buckets, version);
     // Group properties (OVS's selection method) are not in libvtap's model; only their
     // lengths were checked by the item reader.
   } else {
-    g.buckets = decode_buckets(r, version);
+    g.buckets = decode_buckets_or_references(r, version);
   }
   return g;
 }

@@ -41,7 +41,9 @@ MeterMod decode_meter_mod(Reader& body, Version version);
 /// The buckets of `group` (ofp_bucket in 1.3/1.4, ofp15_bucket in 1.5), nothing before them.
 void encode_buckets(const GroupEntry& group, Version version, Writer& out);
 /// Reads buckets until `in` is exhausted; 1.3/1.4 buckets get ids 0, 1, 2...
-std::vector<Bucket> decode_buckets(Reader& in, Version version);
+/// The buckets of a group; with `references`, each holding only its group and meter actions
+/// (for a group of another controller's that libvtap's model cannot hold).
+std::vector<Bucket> decode_buckets(Reader& in, Version version, bool references = false);
 /// Reads a group type byte (OFPGMFC_BAD_TYPE for an unknown one).
 GroupType decode_group_type(Reader& in);
 /// OFPMF_* flags of `meter`.

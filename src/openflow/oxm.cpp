@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace vtap::openflow {
 namespace {

@@ -2,8 +2,9 @@
 // prove the installed headers, libraries and their dependencies link together.
 #include <iostream>
 
-#include <libvtap/translator.hpp>
-#include <libvtap/transport.hpp>
+#include <libvtap/translate/translator.hpp>
+#include <libvtap/transport/transport.hpp>
+#include <libvtap/native/native_transport.hpp>
 
 int main() {
   vtap::Topology topology;

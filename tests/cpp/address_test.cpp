@@ -1,7 +1,7 @@
 // Tests for the address value types: golden parses, rejected text, RFC 5952 printing,
 // prefixes and hashing.
 
-#include "libvtap/address.hpp"
+#include "libvtap/model/address.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "expect_error.hpp"
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace vtap {
 namespace {

@@ -5,14 +5,14 @@
 
 #ifdef VTAP_WITH_OPENVSWITCH
 
-#include "libvtap/discovery.hpp"
+#include "libvtap/openvswitch/discovery.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "libvtap/error.hpp"
-#include "libvtap/json.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
 #include "ovs_process.hpp"
 #include "prerequisite.hpp"
 

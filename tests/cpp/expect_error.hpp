@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace vtap {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "libvtap/openflow/installer.hpp"
+#include "libvtap/transport/change_set.hpp"
 
 namespace vtap::openflow {
 namespace {

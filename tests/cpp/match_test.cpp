@@ -2,7 +2,7 @@
 // intersection/subset/overlap algebra (truth tables and a packet-level oracle), and the
 // real `ovs-ofctl` accepting what to_string() prints.
 
-#include "libvtap/match.hpp"
+#include "libvtap/model/match.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "expect_error.hpp"
-#include "libvtap/error.hpp"
 #include "prerequisite.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace vtap {
 namespace {

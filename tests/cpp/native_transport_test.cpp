@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include "libvtap/json.hpp"
-#include "libvtap/transport.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/transport/transport.hpp"
+#include "libvtap/native/native_transport.hpp"
+#include "libvtap/translate/translator.hpp"
 #include "ovs_process.hpp"
 
 namespace vtap {

@@ -7,8 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "libvtap/error.hpp"
-#include "libvtap/openflow/session.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/native/session.hpp"
 #include "ovs_process.hpp"
 
 namespace vtap::openflow {

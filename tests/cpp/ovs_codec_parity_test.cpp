@@ -11,7 +11,7 @@
 
 #include <set>
 
-#include "libvtap/openflow/installer.hpp"
+#include "libvtap/transport/change_set.hpp"
 #include "ovs_c.hpp"
 #include "ovs_codec.hpp"
 #include "plan_corpus.hpp"

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "libvtap/error.hpp"
-#include "libvtap/ownership.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/ownership.hpp"
 #include "policy_fixtures.hpp"
 
 namespace vtap {
@@ -15,8 +15,8 @@ using namespace vtap::testing;
 
 TEST(IdRange, ParsesDecimalAndHexAndNamesWhatIsWrong) {
   EXPECT_EQ(IdRange::parse("100-199", "--groups", max_group_id), (IdRange{100, 199}));
-  EXPECT_EQ(IdRange::parse("0x70000000-0x7fffffff", "--groups", max_group_id), default_group_range);
-  EXPECT_EQ(default_group_range.to_string(), "0x70000000-0x7fffffff");
+  EXPECT_EQ(IdRange::parse("0xe0000000-0xefffffff", "--groups", max_group_id), default_group_range);
+  EXPECT_EQ(default_group_range.to_string(), "0xe0000000-0xefffffff");
   EXPECT_EQ(default_group_range.size(), 0x10000000U);
   for (const char* bad : {"", "100", "100-", "-5", "x-9", "10-5", "0-5", "1-0xffffff01", "1-99999999999"}) {
     SCOPED_TRACE(bad);
@@ -109,9 +109,9 @@ TEST(OwnershipTranslation, ResubmittingIntoTheTapsOwnTableTapsEachPacketOnce) {
   ASSERT_EQ(sp.flows.size(), 1U);
   EXPECT_EQ(sp.flows[0].to_string(),
             "table=0,priority=40000,cookie=0x7674010000000001,icmp,in_port=1,metadata=0x0,dl_src=fa:00:00:00:00:01,"
-            "dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2,actions=group:1879048192");
+            "dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2,actions=group:3758096384");
   EXPECT_EQ(sp.groups[0].to_string(),
-            "group_id=1879048192,type=all,bucket=bucket_id:0,actions=set_field:0x8000000000000000->metadata,"
+            "group_id=3758096384,type=all,bucket=bucket_id:0,actions=set_field:0x8000000000000000->metadata,"
             "resubmit(,0),bucket=bucket_id:1,actions=output:3");
   EXPECT_EQ(walk(t, "icmp,in_port=1,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
             std::vector<std::string>{"vm3"});

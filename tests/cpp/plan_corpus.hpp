@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "libvtap/json.hpp"
-#include "libvtap/translator.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/translate/translator.hpp"
 
 namespace vtap::testing {
 

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "libvtap/explain.hpp"
-#include "libvtap/translator.hpp"
+#include "libvtap/translate/explain.hpp"
+#include "libvtap/translate/translator.hpp"
 
 namespace vtap::testing {
 

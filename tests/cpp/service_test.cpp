@@ -6,9 +6,10 @@
 
 #include <filesystem>
 
-#include "libvtap/json.hpp"
-#include "libvtap/service.hpp"
-#include "libvtap/transition.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/service/service.hpp"
+#include "libvtap/translate/transition.hpp"
+#include "libvtap/native/native_transport.hpp"
 #include "ovs_process.hpp"
 
 namespace vtap {
@@ -105,22 +106,22 @@ TEST_F(ServiceTest, ReconciliationRemovesOrphansInItsRangesAndNeverTouchesAnothe
   service->add(policy(vm1, vm2, vm4, "tcp,tp_dst=80"));  // on s1 only
   const std::string s1 = "ovs-ofctl -O OpenFlow15 ";
   // An orphan group in libvtap's range (left by a crash, say) is removed by the next pass.
-  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=1879048290,type=all,bucket=output:1"));
+  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=3758096482,type=all,bucket=output:1"));
   EXPECT_EQ(service->reconcile(), 1u);
   EXPECT_EQ(state(), service->plan());
 
   // Another controller strays into the range: its flow uses a group id libvtap owns. The
   // service reports it and leaves that switch alone; the change that needs s1 fails whole.
-  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=1879048291,type=all,bucket=output:2"));
-  ASSERT_TRUE(ovs_->run(s1 + "add-flow " + ovs_->mgmt("s1") + " cookie=0x9,priority=1,actions=group:1879048291"));
+  ASSERT_TRUE(ovs_->run(s1 + "add-group " + ovs_->mgmt("s1") + " group_id=3758096483,type=all,bucket=output:2"));
+  ASSERT_TRUE(ovs_->run(s1 + "add-flow " + ovs_->mgmt("s1") + " cookie=0x9,priority=1,actions=group:3758096483"));
   events_.clear();
   EXPECT_EQ(service->reconcile(), 0u);
   ASSERT_EQ(count(Kind::failed), 1u);
-  EXPECT_NE(events_.back().detail.find("group 0x70000063 is used by flow"), std::string::npos) << events_.back().detail;
+  EXPECT_NE(events_.back().detail.find("group 0xe0000063 is used by flow"), std::string::npos) << events_.back().detail;
   const auto before = service->list();
   EXPECT_THROW(service->add(policy(vm1, vm2, vm4, "udp")), OwnershipError);
   EXPECT_EQ(service->list().size(), before.size());
-  EXPECT_TRUE(ovs_->run(s1 + "dump-groups " + ovs_->mgmt("s1") + " | grep -q group_id=1879048291"));
+  EXPECT_TRUE(ovs_->run(s1 + "dump-groups " + ovs_->mgmt("s1") + " | grep -q group_id=3758096483"));
 }
 
 // Around a real transport: records the changes each switch is sent, one per apply().

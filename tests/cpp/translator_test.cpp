@@ -5,9 +5,9 @@
 
 #include <random>
 
-#include "libvtap/error.hpp"
-#include "libvtap/explain.hpp"
-#include "libvtap/translator.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/translate/explain.hpp"
+#include "libvtap/translate/translator.hpp"
 #include "policy_fixtures.hpp"
 
 namespace vtap {
@@ -22,8 +22,8 @@ TEST(Translator, PaperPolicy1WithLocalMonitorIsOneFlowIntoAGroupOfTwoBuckets) {
   EXPECT_EQ(texts(sp.flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674010000000001,tcp,in_port=1,"
                                      "dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,"
-                                     "nw_dst=10.1.1.2,tp_dst=80,actions=group:1879048192"});
-  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,actions=output:2,"
+                                     "nw_dst=10.1.1.2,tp_dst=80,actions=group:3758096384"});
+  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=3758096384,type=all,bucket=bucket_id:0,actions=output:2,"
                                                        "bucket=bucket_id:1,actions=output:3"});
   EXPECT_TRUE(sp.meters.empty());
   EXPECT_EQ(t.plan().switches.size(), 1U);
@@ -49,7 +49,7 @@ TEST(Translator, PaperPolicy3RemoteMonitorGetsAMarkedCopyThatIsRecovered) {
   const Plan plan = t.plan();
   ASSERT_EQ(plan.switches.size(), 2U);
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
-            std::vector<std::string>{"group_id=1879048194,type=all,bucket=bucket_id:0,actions=output:1,"
+            std::vector<std::string>{"group_id=3758096386,type=all,bucket=bucket_id:0,actions=output:1,"
                                      "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
@@ -68,7 +68,7 @@ TEST(Translator, PaperModeRewritesTheDestinationAndRecoveryRestoresIt) {
   t.add(policy(4, 2, 5, 4));
   const Plan plan = t.plan();
   EXPECT_EQ(texts(plan.switches.at("s1").groups).at(0),
-            "group_id=1879048194,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions="
+            "group_id=3758096386,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions="
             "set_field:fa:00:00:00:00:04->eth_dst,push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
   // One mark per (monitor, original destination): two recovery rules.
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
@@ -104,7 +104,7 @@ TEST(Translator, AnyReceiverCopiesTravelUnrewrittenAndNeedNonPathForwarding) {
   t.add(policy(1, 1, 0, 3));
   const Plan plan = t.plan();
   EXPECT_EQ(texts(plan.switches.at("s1").groups),
-            std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,actions=output:NORMAL,"
+            std::vector<std::string>{"group_id=3758096384,type=all,bucket=bucket_id:0,actions=output:NORMAL,"
                                      "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10"});
   EXPECT_EQ(texts(plan.switches.at("s2").flows),
             std::vector<std::string>{"table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
@@ -119,7 +119,7 @@ TEST(Translator, ResubmitForwardingContinuesInTheSwitchPipeline) {
   o.table = 2;
   Translator t(line(1, {{1, 1}, {2, 1}, {3, 1}}), o);
   t.add(policy(1, 1, 2, 3));
-  EXPECT_EQ(texts(t.plan("s1").groups), std::vector<std::string>{"group_id=1879048192,type=all,bucket=bucket_id:0,"
+  EXPECT_EQ(texts(t.plan("s1").groups), std::vector<std::string>{"group_id=3758096384,type=all,bucket=bucket_id:0,"
                                                                   "actions=resubmit(,5),bucket=bucket_id:1,actions=output:3"});
   EXPECT_EQ(t.plan("s1").flows.at(0).table, 2);
 }
@@ -214,12 +214,12 @@ TEST(Translator, TruncationAndRateLimitApplyToTheCopyOnlyInTheCopyTable) {
   p.rate_limit = RateLimit{RateLimit::Unit::pktps, 1000, 0};
   t.add(p);
   const SwitchPlan sp = t.plan("s1");
-  EXPECT_EQ(texts(sp.meters), std::vector<std::string>{"meter=1879048198,pktps,bands=type=drop,rate=1000"});
-  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=1879048198,type=all,bucket=bucket_id:0,actions=output:2,"
+  EXPECT_EQ(texts(sp.meters), std::vector<std::string>{"meter=3758096390,pktps,bands=type=drop,rate=1000"});
+  EXPECT_EQ(texts(sp.groups), std::vector<std::string>{"group_id=3758096390,type=all,bucket=bucket_id:0,actions=output:2,"
                                                        "bucket=bucket_id:1,actions=push_vlan:0x8100,"
                                                        "set_field:7096->vlan_vid,resubmit(,250)"});
   EXPECT_EQ(texts(sp.flows).at(1), "table=250,priority=40000,cookie=0x7674050000000bb8,dl_vlan=3000,"
-                                   "actions=meter:1879048198,pop_vlan,output(port=3,max_len=64)");
+                                   "actions=meter:3758096390,pop_vlan,output(port=3,max_len=64)");
   EXPECT_EQ(walk(t, "ip,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
             std::vector<std::string>{"vm3"});
 }
@@ -229,7 +229,7 @@ TEST(Translator, RemoteCopiesAreTruncatedOnTheMonitorsPort) {
   TapPolicy p = policy(7, 1, 2, 3);
   p.truncate = 100;
   t.add(p);
-  EXPECT_EQ(texts(t.plan("s1").groups).at(0), "group_id=1879048198,type=all,bucket=bucket_id:0,actions=output:2,"
+  EXPECT_EQ(texts(t.plan("s1").groups).at(0), "group_id=3758096390,type=all,bucket=bucket_id:0,actions=output:2,"
                                               "bucket=bucket_id:1,actions=push_vlan:0x8100,set_field:7096->vlan_vid,output:10");
   EXPECT_EQ(texts(t.plan("s2").flows).at(0), "table=0,priority=40000,cookie=0x7674040000000bb8,in_port=11,dl_vlan=3000,"
                                              "actions=pop_vlan,output(port=3,max_len=100)");
@@ -247,7 +247,7 @@ TEST(Translator, TunnelDeliverySetsTunnelMetadata) {
   p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7};
   t.add(p);
   EXPECT_EQ(texts(t.plan("s1").groups),
-            std::vector<std::string>{"group_id=1879048196,type=all,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,"
+            std::vector<std::string>{"group_id=3758096388,type=all,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,"
                                      "actions=set_field:192.0.2.9->tun_dst,set_field:0x7->tun_id,output:99"});
   EXPECT_EQ(walk(t, "ip,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2"),
             std::vector<std::string>{"tunnel 192.0.2.9 key 7"});

@@ -7,9 +7,10 @@
 
 #include <thread>
 
-#include "libvtap/transport.hpp"
+#include "libvtap/transport/transport.hpp"
+#include "libvtap/native/native_transport.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/ovs_transport.hpp"
+#include "libvtap/openvswitch/transport.hpp"
 #endif
 #include "ovs_process.hpp"
 #include "plan_corpus.hpp"

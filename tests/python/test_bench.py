@@ -1,6 +1,6 @@
 """The benchmarks of ``bench/run``, each run once at a tiny scale, so that what measures the
 figures keeps working: every script must finish and print its ``summary`` line with the
-ratio against its peer. The numbers themselves are never asserted (DESIGN: performance is
+ratio against its peer. The numbers themselves are never asserted (docs/design.md §10: performance is
 measured in bench/, not in tests).
 """
 from __future__ import annotations

@@ -302,7 +302,7 @@ def test_plan_objects_print_ovs_ofctl_syntax():
     assert str(group).startswith(f"group_id={group.group_id},type=all,bucket=bucket_id:0,")
     assert [b.bucket_id for b in group.buckets] == list(range(len(group.buckets)))
     assert isinstance(group.buckets[0].actions[0], vtap.OutputAction)
-    assert str(s1.meters[0]) == "meter=1879048192,pktps,bands=type=drop,rate=100"
+    assert str(s1.meters[0]) == "meter=3758096384,pktps,bands=type=drop,rate=100"
     assert s1.meters[0].unit is vtap.MeterEntry.Unit.pktps and s1.meters[0].rate == 100
     assert str(s1) == "".join(f"{x}\n" for x in [*s1.meters, *s1.groups, *s1.flows])
     with pytest.raises(AttributeError):

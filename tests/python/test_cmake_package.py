@@ -53,7 +53,11 @@ def test_installed_layout(prefix):
     for name in ("libvtapConfig.cmake", "libvtapConfigVersion.cmake", "libvtapTargets.cmake"):
         assert (libdir / "cmake" / "libvtap" / name).is_file(), name
     assert (libdir / "pkgconfig" / "libvtap.pc").is_file()
-    assert (prefix / "include" / "libvtap" / "translator.hpp").is_file()
+    for header in ("libvtap.hpp", "model/match.hpp", "translate/translator.hpp", "transport/transport.hpp",
+                   "native/native_transport.hpp", "service/service.hpp"):
+        assert (prefix / "include" / "libvtap" / header).is_file(), header
+    for layer in ("core", "native", "service"):
+        assert any(libdir.glob(f"libvtap_{layer}.*")), layer
     assert (prefix / "bin" / "vtapctl").is_file()
 
 
@@ -94,4 +98,4 @@ def test_the_cpp_example_controller_builds_and_runs_against_a_switch(prefix, tmp
               f"s1=unix:{ovs.dir}/s1.mgmt", f"s2=unix:{ovs.dir}/s2.mgmt", "--seconds", "1")
     assert "event applied" in out and "policy 3: 0 packets matched" in out and "connected: 2 of 2" in out, out
     flows = ovs.ofctl("dump-flows", "s1", "cookie=0x7674000000000000/0xffff000000000000")
-    assert "group:1" in flows
+    assert "group:3758096384" in flows  # policy 1: the first id of the default group range

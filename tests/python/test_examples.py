@@ -26,4 +26,4 @@ def test_watch_applies_counts_and_explains():
 def test_fig4_compiles_and_explains():
     out = subprocess.run([sys.executable, str(REPO_ROOT / "examples" / "python" / "fig4.py")],
                          capture_output=True, text=True, timeout=60, check=True).stdout
-    assert "group_id=1879048192,type=all" in out and "vm3 gets 1 copy (policy 1)" in out
+    assert "group_id=3758096384,type=all" in out and "vm3 gets 1 copy (policy 1)" in out

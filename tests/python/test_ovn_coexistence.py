@@ -48,8 +48,8 @@ MAC = {vm["name"]: vm["mac"] for vm in VMS}
 VIP = "10.0.0.100"
 
 # libvtap's ids, far above ovn-controller's 1-65535 (lib/extend-table.h, MAX_EXT_TABLE_ID).
-GROUPS = (0x70000000, 0x7000ffff)
-METERS = (0x70000000, 0x7000ffff)
+GROUPS = (0xe0000000, 0xe000ffff)
+METERS = (0xe0000000, 0xe000ffff)
 
 # vm1 -> vm2: ICMP (rate-limited copies: a libvtap meter beside OVN's) and TCP in both
 # directions, all to the monitor vm3.

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "libvtap/flow.hpp"
+#include "libvtap/model/flow.hpp"
 #include "libvtap/openflow/buffer.hpp"
 #include "libvtap/openflow/version.hpp"
 

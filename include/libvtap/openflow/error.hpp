@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "libvtap/error.hpp"
+#include "libvtap/model/error.hpp"
 
 namespace vtap::openflow {
 

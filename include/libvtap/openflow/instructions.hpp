@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "libvtap/flow.hpp"
+#include "libvtap/model/flow.hpp"
 #include "libvtap/openflow/buffer.hpp"
 #include "libvtap/openflow/version.hpp"
 
@@ -37,5 +37,13 @@ void encode_instructions(const std::vector<Action>& actions, Version version, Wr
 /// - OFPMMFC_INVALID_METER: meter instruction with meter id 0.
 /// - any error of decode_actions for the applied actions.
 std::vector<Action> decode_instructions(Reader& in, std::size_t length, Version version);
+
+/// The group and meter actions of an instruction list that libvtap's model cannot hold
+/// whole (another controller's: OVN's conntrack, registers, learn, ...): what libvtap needs
+/// to know of it to leave that controller's groups and meters alone. Lengths are checked as
+/// strictly as by decode_instructions; other contents are skipped.
+std::vector<Action> decode_instruction_references(Reader& in, std::size_t length, Version version);
+/// The same for an action list (a group bucket's).
+std::vector<Action> decode_action_references(Reader& in, std::size_t length, Version version);
 
 }  // namespace vtap::openflow

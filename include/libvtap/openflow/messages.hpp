@@ -16,8 +16,8 @@
 #include <variant>
 #include <vector>
 
-#include "libvtap/address.hpp"
-#include "libvtap/flow.hpp"
+#include "libvtap/model/address.hpp"
+#include "libvtap/model/flow.hpp"
 #include "libvtap/openflow/actions.hpp"  // port_any (OFPP_ANY) and the other port constants.
 #include "libvtap/openflow/error.hpp"
 #include "libvtap/openflow/version.hpp"

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "libvtap/match.hpp"
+#include "libvtap/model/match.hpp"
 #include "libvtap/openflow/buffer.hpp"
 #include "libvtap/openflow/version.hpp"
 

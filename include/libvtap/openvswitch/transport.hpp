@@ -1,0 +1,41 @@
+#pragma once
+/// @file
+/// The libopenvswitch transport: the same vtap::Transport as make_native_transport(), but
+/// every message goes through Open vSwitch's own library (built from Debian's
+/// openvswitch-source; CMake option VTAP_WITH_OPENVSWITCH, target libvtap::ovs):
+///
+/// - connections are OVS `vconn`s (`vconn_open_block`), so `tcp:`, `unix:` and `ssl:`
+///   targets mean what they mean to `ovs-ofctl`;
+/// - FlowMods, GroupMods and MeterMods are printed in `ovs-ofctl` syntax
+///   (FlowRule::to_string() and friends), parsed by OVS's `parse_ofp_*_str` and encoded by
+///   its `ofputil_encode_*`;
+/// - bundles are sent by `vconn_bundle_transact`, as `ovs-ofctl --bundle` sends them;
+/// - replies are decoded by OVS's `ofputil_decode_*`.
+///
+/// Both transports install and read back identical state (tests/cpp/transport_test.cpp
+/// runs one suite over both).
+///
+/// Differences from the native transport:
+/// - SessionOptions::echo_interval and echo_misses are not used (an OVS management
+///   connection sends no echo requests; ours answer the switch's, if any);
+///   request_timeout bounds connecting and every request except a bundle commit, which
+///   waits as long as `ovs-ofctl --bundle` does.
+/// - SSL key, certificate and CA certificate are process-wide in libopenvswitch: the
+///   first ssl: connection sets them, and a later one with different files throws Error.
+/// - A switch that shares no version with us gives SessionError::version_mismatch when
+///   libopenvswitch read its HELLO before the switch hung up, else the system error of the
+///   broken connection (EPIPE, ECONNRESET).
+/// - SIGPIPE is blocked in the calling thread while libopenvswitch does I/O (it would kill
+///   the process; OVS's own programs ignore it process-wide).
+/// - Connections may be used from any threads (one thread at a time per connection).
+
+#include <memory>
+
+#include "libvtap/transport/transport.hpp"
+
+namespace vtap {
+
+/// The transport over libopenvswitch. Throws nothing; connect() throws like the native one.
+std::shared_ptr<Transport> make_openvswitch_transport();
+
+}  // namespace vtap

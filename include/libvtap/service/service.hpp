@@ -1,0 +1,129 @@
+#pragma once
+/// @file
+/// The vTAP application as a long-running library object (paper §III, docs/design.md §6): it owns
+/// the policy set, keeps every switch holding exactly the plan while policies change and
+/// switches restart, and reports per-policy counters.
+///
+/// Every change is validated against the topology and the caller's tenant before anything
+/// is sent, then applied make-before-break (transition.hpp) across switches, each switch's
+/// step in one atomic bundle. A switch that refuses any step puts every switch back as it
+/// was and the change throws, naming the policy. A switch that cannot be reached does not
+/// stop a change: it is repaired when it comes back (reconcile()). Rules not owned by
+/// libvtap (by cookie) are never touched.
+///
+/// All member functions are thread-safe. Event handlers run on the calling thread (or the
+/// watchdog's), after the change, outside the service's lock.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libvtap/model/policy.hpp"
+#include "libvtap/service/policy_store.hpp"
+#include "libvtap/model/topology.hpp"
+#include "libvtap/translate/translator.hpp"
+#include "libvtap/transport/transport.hpp"
+
+namespace vtap {
+
+/// Who asks for a change: an administrator may touch every policy; anyone else only the
+/// policies of their tenant, whose sender, receiver and monitor are all in that tenant.
+struct Caller {
+  std::string tenant;
+  bool admin = false;
+  static Caller administrator() { return Caller{"", true}; }
+  static Caller of_tenant(std::string tenant) { return Caller{std::move(tenant), false}; }
+};
+
+/// Something the service did or saw.
+struct ServiceEvent {
+  enum class Kind : std::uint8_t {
+    applied,              ///< A policy change is on every reachable switch.
+    failed,               ///< A change or repair failed; `detail` has the switch's error.
+    switch_connected,     ///< A switch (re)connected; the call that connected it brings it to the plan.
+    switch_disconnected,  ///< A switch went away; it is repaired when it comes back.
+    drift_repaired,       ///< reconcile() found a switch holding something else than the plan
+                          ///< (changed by someone, or restarted empty) and fixed it.
+    policy_inactive,      ///< After a topology change a policy no longer resolves.
+  };
+  Kind kind = Kind::applied;
+  std::string switch_name;               ///< Empty for events not about one switch.
+  std::optional<std::uint32_t> policy_id;
+  std::string detail;                    ///< Human-readable: what changed, or the error.
+};
+std::string to_string(ServiceEvent::Kind kind);
+
+/// Counters of one policy, summed over its rewriting rules on every switch.
+struct PolicyStats {
+  std::uint64_t packets = 0;      ///< Packets that matched the policy's rules.
+  std::uint64_t bytes = 0;
+  std::uint64_t copies = 0;       ///< Copies sent toward its monitor (or tunnel).
+  std::uint64_t copy_bytes = 0;
+  bool operator==(const PolicyStats&) const = default;
+};
+
+struct ServiceOptions {
+  TranslatorOptions translator;
+  openflow::SessionOptions session;
+  std::shared_ptr<PolicyStore> store;  ///< Null: policies live in memory only.
+};
+
+class Service {
+ public:
+  /// `targets`: how to reach each switch, by name (e.g. `{"s1", "unix:/run/ovs/s1.mgmt"}`).
+  /// Loads the store's policies (ids kept); connects nothing until reconcile(), start() or a
+  /// change (then the switches it touches). Throws ParseError for a corrupt store.
+  Service(Topology topology, std::map<std::string, std::string> targets, std::shared_ptr<Transport> transport,
+          ServiceOptions options = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  /// Adds a policy (id 0: the next id, in the order added) and applies it; returns its id.
+  /// Throws PolicyError (invalid, or not the caller's tenant) or TransportError (a switch
+  /// refused it); on a throw nothing changed anywhere.
+  std::uint32_t add(TapPolicy policy, const Caller& caller = Caller::administrator());
+  /// Replaces the policy with the same id. Throws like add(), or Error for an unknown id.
+  void modify(TapPolicy policy, const Caller& caller = Caller::administrator());
+  /// Removes a policy and its rules. Throws Error for an unknown id.
+  void remove(std::uint32_t id, const Caller& caller = Caller::administrator());
+  /// The caller's policies (all for an administrator), by id.
+  std::vector<TapPolicy> list(const Caller& caller = Caller::administrator()) const;
+  std::optional<TapPolicy> get(std::uint32_t id, const Caller& caller = Caller::administrator()) const;
+  /// Ids of policies that do not resolve in the current topology (kept, not installed).
+  std::vector<std::uint32_t> inactive() const;
+
+  /// Replaces the topology (a VM moved, a switch or monitor appeared or went away) and
+  /// moves every switch to the new plan. `targets` adds or replaces switch targets.
+  void set_topology(Topology topology, std::map<std::string, std::string> targets = {});
+
+  /// Connects switches that are not connected, reads every connected switch's state and
+  /// repairs what differs from the plan. Returns the number of modifications sent.
+  std::size_t reconcile();
+  /// Runs reconcile() every `interval` on a background thread until stop().
+  void start(std::chrono::milliseconds interval = std::chrono::seconds(1));
+  void stop();
+
+  /// Per-policy counters from the reachable switches' flow and group-bucket statistics.
+  std::map<std::uint32_t, PolicyStats> stats();
+  /// The plan every switch should hold now.
+  Plan plan() const;
+  /// Names of the switches with an open connection.
+  std::vector<std::string> connected() const;
+
+  /// Registers a handler for every event (also those raised before it was registered and
+  /// not yet delivered, such as policy_inactive from the store). Handlers stay for the
+  /// service's life.
+  void on_event(std::function<void(const ServiceEvent&)> handler);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vtap

@@ -1,0 +1,159 @@
+#pragma once
+// The intersection closure of a set of matches (docs/design.md §4.11).
+//
+// Internal to the translator. Each inserted match has a key; the closure holds every
+// non-empty intersection of inserted matches. Every element knows the keys whose match
+// contains it and its depth: the length of the longest chain of strict supersets above it.
+// Giving each element the priority base + depth puts it above every element containing
+// it, so for any packet the highest matching element is the intersection of all inserted
+// matches that hold the packet.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "libvtap/model/match.hpp"
+
+namespace vtap::detail {
+
+using ClosureKey = std::uint64_t;
+
+// Thrown by Closure::insert when the closure would grow past its bound; nothing changed.
+struct ClosureBoundError {
+  std::size_t needed;
+};
+
+template <class Payload>
+class Closure {
+ public:
+  struct Element {
+    std::vector<ClosureKey> taps;  // sorted: the keys whose match contains this element
+    unsigned depth = 0;
+    std::optional<Payload> out;
+  };
+  // An element whose taps or depth changed; `same_taps` when only its depth did.
+  struct Changed {
+    const Match* match;
+    bool same_taps;
+  };
+
+  const std::vector<ClosureKey>& keys() const noexcept { return keys_; }
+  std::unordered_map<Match, Element>& elements() noexcept { return elements_; }
+  const std::unordered_map<Match, Element>& elements() const noexcept { return elements_; }
+
+  // Adds `key` with match `m`; `match_of(k)` gives the match of any key inserted before.
+  // Returns the elements whose taps or depth changed, new ones included. Throws
+  // ClosureBoundError, changing nothing, when the closure would exceed `bound` elements.
+  template <class MatchOf>
+  std::vector<Changed> insert(ClosureKey key, const Match& m, MatchOf&& match_of, std::size_t bound) {
+    std::vector<const Match*> overlapping;
+    for_each_candidate(m, [&](const Match* c) {
+      if (c->overlaps(m)) overlapping.push_back(c);
+    });
+    if (overlapping.empty()) {  // The common case: disjoint from everything here.
+      if (elements_.size() + 1 > bound) throw ClosureBoundError{elements_.size() + 1};
+      insert_key(key);
+      const Match* added = emplace(m, {key});
+      return {Changed{added, false}};
+    }
+
+    // The closure grows by m and by m's intersection with every element it overlaps:
+    // (m ∩ a) ∩ (m ∩ b) = m ∩ (a ∩ b), and a ∩ b is already an element.
+    std::vector<Match> fresh;
+    std::unordered_set<Match> seen;
+    auto consider = [&](Match x) {
+      if (!elements_.contains(x) && seen.insert(x).second) fresh.push_back(std::move(x));
+    };
+    consider(m);
+    for (const Match* c : overlapping) consider(*c->intersect(m));
+    if (elements_.size() + fresh.size() > bound) throw ClosureBoundError{elements_.size() + fresh.size()};
+
+    insert_key(key);
+    // Only keys of overlapping elements (and `key`) can contain a new element.
+    std::vector<ClosureKey> related{key};
+    for (const Match* c : overlapping) {
+      const auto& t = elements_.at(*c).taps;
+      related.insert(related.end(), t.begin(), t.end());
+    }
+    std::sort(related.begin(), related.end());
+    related.erase(std::unique(related.begin(), related.end()), related.end());
+
+    std::map<const Match*, Element> before;
+    for (const Match* c : overlapping) {
+      Element& e = elements_.at(*c);
+      before.emplace(c, Element{e.taps, e.depth, std::nullopt});
+      if (c->is_subset_of(m)) e.taps.insert(std::upper_bound(e.taps.begin(), e.taps.end(), key), key);
+    }
+    std::vector<const Match*> affected = overlapping;
+    for (Match& x : fresh) {
+      std::vector<ClosureKey> holders;
+      for (ClosureKey k : related)
+        if (x.is_subset_of(match_of(k))) holders.push_back(k);
+      affected.push_back(emplace(std::move(x), std::move(holders)));
+    }
+
+    // Every strict superset of an affected element overlaps m, so it is affected too:
+    // depths only change inside `affected`.
+    std::map<const Match*, std::vector<const Match*>> supersets;
+    for (const Match* a : affected)
+      for (const Match* b : affected)
+        if (a != b && a->is_subset_of(*b)) supersets[a].push_back(b);
+    std::map<const Match*, unsigned> depth;
+    auto depth_of = [&](auto&& self, const Match* a) -> unsigned {
+      if (auto it = depth.find(a); it != depth.end()) return it->second;
+      unsigned d = 0;
+      for (const Match* b : supersets[a]) d = std::max(d, self(self, b) + 1);
+      return depth[a] = d;
+    };
+    std::vector<Changed> changed;
+    for (const Match* a : affected) {
+      Element& e = elements_.at(*a);
+      e.depth = depth_of(depth_of, a);
+      auto it = before.find(a);
+      const bool same_taps = it != before.end() && it->second.taps == e.taps;
+      if (!same_taps || it->second.depth != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
+    }
+    return changed;
+  }
+
+ private:
+  void insert_key(ClosureKey key) { keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key); }
+
+  const Match* emplace(Match m, std::vector<ClosureKey> taps) {
+    auto [it, inserted] = elements_.try_emplace(std::move(m));
+    it->second.taps = std::move(taps);
+    index_of(it->first).push_back(&it->first);
+    return &it->first;
+  }
+
+  // Elements whose eth_dst is exact are indexed by it; two elements with different exact
+  // eth_dst never overlap, which keeps inserts cheap when policies name their receivers.
+  std::vector<const Match*>& index_of(const Match& m) {
+    if (auto dst = m.exact_mac(Field::eth_dst)) return by_dst_[*dst];
+    return unkeyed_;
+  }
+
+  template <class F>
+  void for_each_candidate(const Match& m, F&& f) const {
+    if (auto dst = m.exact_mac(Field::eth_dst)) {
+      if (auto it = by_dst_.find(*dst); it != by_dst_.end())
+        for (const Match* c : it->second) f(c);
+    } else {
+      for (const auto& [mac, list] : by_dst_)
+        for (const Match* c : list) f(c);
+    }
+    for (const Match* c : unkeyed_) f(c);
+  }
+
+  std::vector<ClosureKey> keys_;
+  std::unordered_map<Match, Element> elements_;
+  std::unordered_map<MacAddress, std::vector<const Match*>> by_dst_;
+  std::vector<const Match*> unkeyed_;
+};
+
+}  // namespace vtap::detail
