@@ -20,9 +20,8 @@ namespace {
 // ==, !=, str, repr (`Name('ovs-ofctl text')`) and a hash of the text for an immutable value.
 template <class T, class Text>
 void text_value(py::class_<T>& cls, const char* name, Text text) {
-  cls.def(py::self == py::self)
-      .def(py::self != py::self)
-      .def("__str__", text)
+  equality(cls);
+  cls.def("__str__", text)
       .def("__repr__", [name, text](const T& v) { return text_repr(name, text(v)); })
       .def("__hash__", [text](const T& v) { return std::hash<std::string>{}(text(v)); });
 }
@@ -125,13 +124,12 @@ void init_flow(py::module_& m) {
       .def_readonly("groups", &SwitchPlan::groups, "GroupEntry list.")
       .def_readonly("flows", &SwitchPlan::flows, "FlowRule list.")
       .def_property_readonly("empty", &SwitchPlan::empty, "True when the switch needs no state.")
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("__str__", [](const SwitchPlan& p) { return lines(p.meters) + lines(p.groups) + lines(p.flows); })
       .def("__repr__", [](const SwitchPlan& p) {
         return "<SwitchPlan " + std::to_string(p.meters.size()) + " meters, " + std::to_string(p.groups.size()) +
                " groups, " + std::to_string(p.flows.size()) + " flows>";
       });
+  equality(sp);
   sp.attr("__hash__") = py::none();
 
   py::class_<Plan> plan(m, "Plan", "The state of every switch that needs any (read-only), by switch name.");
@@ -148,10 +146,8 @@ void init_flow(py::module_& m) {
       .def("__iter__", [](const Plan& p) {
         py::list names;
         for (const auto& [name, _] : p.switches) names.append(name);
-        return py::iter(names);
+        return py::typing::Iterator<std::string>(py::iter(names));
       }, "Iterates over the switch names, sorted.")
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("__str__", [](const Plan& p) {
         std::string s;
         for (const auto& [name, sw] : p.switches)
@@ -159,6 +155,7 @@ void init_flow(py::module_& m) {
         return s;
       })
       .def("__repr__", [](const Plan& p) { return "<Plan of " + std::to_string(p.switches.size()) + " switches>"; });
+  equality(plan);
   plan.attr("__hash__") = py::none();
 }
 

@@ -10,6 +10,7 @@
 #include <libvtap/model/match.hpp>
 
 #include "bindings.hpp"
+#include "convert.hpp"
 
 namespace vtap::python {
 
@@ -51,19 +52,18 @@ void init_match(py::module_& m) {
            "udp6, arp, ...). Raises ParseError naming the field and what is wrong.")
       .def("__str__", &Match::to_string, "Canonical ovs-ofctl text; '' for the match-everything Match.")
       .def("__repr__", [](const Match& x) { return text_repr("Match", x.to_string()); })
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def(py::self < py::self)
       .def("__hash__", [](const Match& x) { return std::hash<Match>{}(x); })
       .def("__copy__", [](const Match& x) { return x; })
-      .def("__deepcopy__", [](const Match& x, py::handle) { return x; }, py::arg("memo"))
+      .def("__deepcopy__", [](const Match& x, const Memo&) { return x; }, py::arg("memo"))
       .def(py::pickle([](const Match& x) { return x.to_string(); },
                       [](const std::string& s) { return Match::parse(s); }))
-      .def("intersect", &Match::intersect, py::arg("other"),
-           "The match of the packets both match, or None when no packet matches both.")
-      .def("is_subset_of", &Match::is_subset_of, py::arg("other"),
-           "True when every packet this matches is also matched by `other`.")
-      .def("overlaps", &Match::overlaps, py::arg("other"), "True when at least one packet is matched by both.")
+      .def("intersect", [](const Match& x, const Arg<Match>& other) { return x.intersect(other.value); },
+           py::arg("other"), "The match of the packets both match, or None when no packet matches both.")
+      .def("is_subset_of", [](const Match& x, const Arg<Match>& other) { return x.is_subset_of(other.value); },
+           py::arg("other"), "True when every packet this matches is also matched by `other`.")
+      .def("overlaps", [](const Match& x, const Arg<Match>& other) { return x.overlaps(other.value); },
+           py::arg("other"), "True when at least one packet is matched by both.")
       .def("reversed", [](const Match& x) { return reversed(x); },
            "The same match in the opposite direction: source fields swapped with destination fields.")
       .def("has", &Match::has, py::arg("field"), "True when `field` is constrained (not a wildcard).")
@@ -86,6 +86,7 @@ void init_match(py::module_& m) {
       .def(
           "without", [](const Match& x, Field f) { return Match(x).erase(f); }, py::arg("field"),
           "A copy with `field` removed (made a wildcard).");
+  equality(match);
   py::implicitly_convertible<py::str, Match>();
 }
 

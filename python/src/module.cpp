@@ -1,5 +1,7 @@
 // vtap._core: the pybind11 extension. Each concept is bound in its own translation unit.
 
+#include <string>
+
 #include "bindings.hpp"
 
 #ifndef VTAP_VERSION_STRING
@@ -20,4 +22,12 @@ PYBIND11_MODULE(_core, m) {
   init_translator(m);
   init_transport(m);
   init_service(m);
+  // The public names, sorted: what `from vtap._core import *` takes and the stubs declare.
+  py::list names;
+  for (const auto& item : m.attr("__dict__").cast<py::dict>()) {
+    const auto name = item.first.cast<std::string>();
+    if (!name.starts_with("_")) names.append(name);
+  }
+  names.attr("sort")();
+  m.attr("__all__") = names;
 }

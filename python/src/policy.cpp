@@ -5,7 +5,6 @@
 #include <vector>
 
 #include <pybind11/native_enum.h>
-#include <pybind11/operators.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
@@ -51,24 +50,24 @@ void init_policy(py::module_& m) {
 
   py::class_<Endpoint> endpoint(m, "Endpoint", "A host named by MAC and/or IP address, or (receivers only) any host.");
   endpoint
-      .def(py::init([](py::object mac, py::object ip, bool any) {
-             return Endpoint{to_mac(mac), to_ip(ip), any};
+      .def(py::init([](std::optional<Arg<MacAddress>> mac, std::optional<Arg<IpAddress>> ip, bool any) {
+             return Endpoint{value(mac), value(ip), any};
            }),
            py::kw_only(), py::arg("mac") = py::none(), py::arg("ip") = py::none(), py::arg("any") = false,
-           "Endpoint(mac='fa:00:00:00:00:01', ip='10.1.1.1'); mac and ip take str or address objects.")
+           "Endpoint(mac='fa:00:00:00:00:01', ip='10.1.1.1'); mac and ip take str or address objects, ip also "
+           "ipaddress objects.")
       .def_static("any_host", &Endpoint::any_host, "The '*' endpoint: any destination (receiver only).")
       .def_property(
-          "mac", [](const Endpoint& e) { return e.mac; }, [](Endpoint& e, py::object v) { e.mac = to_mac(v); },
-          "MacAddress or None.")
+          "mac", [](const Endpoint& e) { return e.mac; },
+          [](Endpoint& e, std::optional<Arg<MacAddress>> v) { e.mac = value(v); }, "MacAddress or None.")
       .def_property(
-          "ip", [](const Endpoint& e) { return from_ip(e.ip); }, [](Endpoint& e, py::object v) { e.ip = to_ip(v); },
-          "Ipv4Address, Ipv6Address or None.")
+          "ip", [](const Endpoint& e) { return to_python(e.ip); },
+          [](Endpoint& e, std::optional<Arg<IpAddress>> v) { e.ip = value(v); }, "Ipv4Address, Ipv6Address or None.")
       .def_readwrite("any", &Endpoint::any, "True for '*' (any destination).")
       .def("__str__", &Endpoint::to_string, "'*', or the MAC and/or IP joined by a space.")
       .def("__repr__", &endpoint_repr)
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("to_json", [](const Endpoint& e) { return nlohmann::json(e).dump(); }, "The endpoint as JSON text.");
+  equality(endpoint);
   endpoint.attr("__hash__") = py::none();
 
   py::class_<RateLimit> rate(m, "RateLimit", "A limit on the copies of one policy; production traffic is never limited.");
@@ -82,30 +81,27 @@ void init_policy(py::module_& m) {
       .def_readwrite("unit", &RateLimit::unit, "RateLimit.Unit.")
       .def_readwrite("rate", &RateLimit::rate, "Rate (> 0).")
       .def_readwrite("burst", &RateLimit::burst, "Burst size; 0 = switch default.")
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("__repr__", [](const RateLimit& r) {
         return "RateLimit(rate=" + std::to_string(r.rate) + ", unit=RateLimit.Unit." +
                (r.unit == RateLimit::Unit::kbps ? "kbps" : "pktps") + ", burst=" + std::to_string(r.burst) + ")";
       });
+  equality(rate);
   rate.attr("__hash__") = py::none();
 
   py::class_<TunnelTarget> tunnel(m, "TunnelTarget", "Where tunnel-delivered copies go.");
   tunnel
-      .def(py::init([](py::object remote_ip, std::uint64_t key) {
-             auto ip = to_ipv4(remote_ip);
-             if (!ip) throw py::type_error("TunnelTarget: remote_ip is required");
-             return TunnelTarget{*ip, key};
-           }),
+      .def(py::init([](Arg<Ipv4Address> remote_ip, std::uint64_t key) { return TunnelTarget{remote_ip.value, key}; }),
            py::kw_only(), py::arg("remote_ip"), py::arg("key") = 0,
            "TunnelTarget(remote_ip='192.0.2.9', key=7): the collector's underlay IPv4 address and VNI/key.")
-      .def_readwrite("remote_ip", &TunnelTarget::remote_ip, "Collector's underlay address (set as tun_dst).")
+      .def_property(
+          "remote_ip", [](const TunnelTarget& t) { return t.remote_ip; },
+          [](TunnelTarget& t, Arg<Ipv4Address> v) { t.remote_ip = v.value; },
+          "Collector's underlay address (set as tun_dst).")
       .def_readwrite("key", &TunnelTarget::key, "VXLAN VNI / GRE key (set as tun_id).")
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("__repr__", [](const TunnelTarget& t) {
         return "TunnelTarget(remote_ip='" + t.remote_ip.to_string() + "', key=" + std::to_string(t.key) + ")";
       });
+  equality(tunnel);
   tunnel.attr("__hash__") = py::none();
 
   py::class_<TapPolicy> policy(m, "TapPolicy",
@@ -113,8 +109,9 @@ void init_policy(py::module_& m) {
                                "monitor. sender, receiver and monitor are mandatory identifier fields.");
   policy
       .def(py::init([](std::uint32_t id, std::string name, std::string tenant, Endpoint sender, Endpoint receiver,
-                       Endpoint monitor, py::object filter, Direction direction, std::optional<std::uint16_t> truncate,
-                       std::optional<RateLimit> rate_limit, Delivery delivery, std::optional<TunnelTarget> tunnel_target) {
+                       Endpoint monitor, std::optional<Arg<Match>> filter, Direction direction,
+                       std::optional<std::uint16_t> truncate, std::optional<RateLimit> rate_limit, Delivery delivery,
+                       std::optional<TunnelTarget> tunnel_target) {
              TapPolicy p;
              p.id = id;
              p.name = std::move(name);
@@ -122,7 +119,7 @@ void init_policy(py::module_& m) {
              p.sender = std::move(sender);
              p.receiver = std::move(receiver);
              p.monitor = std::move(monitor);
-             p.filter = to_match(filter);
+             p.filter = value_or(filter, Match{});
              p.direction = direction;
              p.truncate = truncate;
              p.rate_limit = rate_limit;
@@ -144,14 +141,13 @@ void init_policy(py::module_& m) {
       .def_readwrite("monitor", &TapPolicy::monitor, "Endpoint that gets the copies (unused with Delivery.tunnel).")
       .def_property(
           "filter", [](const TapPolicy& p) { return p.filter; },
-          [](TapPolicy& p, py::object v) { p.filter = to_match(v); }, "Match (set from a Match or its text).")
+          [](TapPolicy& p, std::optional<Arg<Match>> v) { p.filter = value_or(v, Match{}); },
+          "Match (set from a Match or its text; None: match everything).")
       .def_readwrite("direction", &TapPolicy::direction, "Direction.")
       .def_readwrite("truncate", &TapPolicy::truncate, "Copies cut to this many bytes (>= 14), or None.")
       .def_readwrite("rate_limit", &TapPolicy::rate_limit, "RateLimit or None.")
       .def_readwrite("delivery", &TapPolicy::delivery, "Delivery.")
       .def_readwrite("tunnel", &TapPolicy::tunnel, "TunnelTarget (required with Delivery.tunnel) or None.")
-      .def(py::self == py::self)
-      .def(py::self != py::self)
       .def("__repr__", [](const TapPolicy& p) {
         return "<TapPolicy " + std::to_string(p.id) + " " + py::repr(py::str(p.name)).cast<std::string>() + ": " +
                p.sender.to_string() + " -> " + p.receiver.to_string() + " copied to " + p.monitor.to_string() +
@@ -162,6 +158,7 @@ void init_policy(py::module_& m) {
       .def_static(
           "from_json", [](const std::string& text) { return parse_json(text).get<TapPolicy>(); }, py::arg("text"),
           "Reads one policy from JSON text. Raises ParseError.");
+  equality(policy);
   policy.attr("__hash__") = py::none();
 
   m.def(

@@ -6,10 +6,13 @@
 #include <pybind11/native_enum.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
+#include <pybind11/typing.h>
 
 #include "bindings.hpp"
+#include "convert.hpp"
 #include "libvtap/service/service.hpp"
 #include "libvtap/native/native_transport.hpp"
+#include "session.hpp"
 
 namespace vtap::python {
 namespace {
@@ -18,9 +21,11 @@ Caller caller_of(const std::optional<std::string>& tenant) {
   return tenant ? Caller::of_tenant(*tenant) : Caller::administrator();
 }
 
+using EventHandler = py::typing::Callable<py::object(const ServiceEvent&)>;
+
 // A Python callable that may be copied and destroyed on any thread: only the shared_ptr
 // is copied; the object itself is released with the GIL held.
-std::function<void(const ServiceEvent&)> event_handler(py::function f) {
+std::function<void(const ServiceEvent&)> event_handler(EventHandler f) {
   auto held = std::shared_ptr<py::function>(new py::function(std::move(f)), [](py::function* p) {
     py::gil_scoped_acquire gil;
     delete p;
@@ -59,39 +64,52 @@ void init_service(py::module_& m) {
                (e.policy_id ? " policy " + std::to_string(*e.policy_id) : "") + ": " + e.detail + ">";
       });
 
-  py::class_<PolicyStats>(m, "PolicyStats", "Counters of one policy, summed over its rewriting rules.")
-      .def_readonly("packets", &PolicyStats::packets, "Packets that matched the policy's rules.")
+  py::class_<PolicyStats> stats(m, "PolicyStats", "Counters of one policy, summed over its rewriting rules.");
+  stats.def_readonly("packets", &PolicyStats::packets, "Packets that matched the policy's rules.")
       .def_readonly("bytes", &PolicyStats::bytes, "Bytes that matched.")
       .def_readonly("copies", &PolicyStats::copies, "Copies sent toward its monitor (or tunnel).")
       .def_readonly("copy_bytes", &PolicyStats::copy_bytes, "Bytes of those copies.")
-      .def("__eq__", [](const PolicyStats& a, const PolicyStats& b) { return a == b; })
       .def("__repr__", [](const PolicyStats& s) {
         return "PolicyStats(packets=" + std::to_string(s.packets) + ", bytes=" + std::to_string(s.bytes) +
                ", copies=" + std::to_string(s.copies) + ", copy_bytes=" + std::to_string(s.copy_bytes) + ")";
       });
+  equality(stats);
 
-  py::class_<Service>(m, "Service",
-                      "The vTAP application: owns the policy set and keeps every switch holding exactly its plan.\n"
-                      "Changes are validated (topology, tenant) before anything is sent, then applied\n"
-                      "make-before-break across switches, all or nothing. `tenant=None` acts as an administrator;\n"
-                      "a tenant sees and changes only its own policies. A context manager: stop() on exit.")
-      .def(py::init([](Topology topology, std::map<std::string, std::string> targets,
-                       std::shared_ptr<Transport> transport, std::optional<TranslatorOptions> options,
-                       std::optional<std::filesystem::path> state_file, const py::kwargs& session) {
-             ServiceOptions o;
-             if (options) o.translator = *options;
-             o.session = session_options(session);
-             if (state_file) o.store = make_file_store(*state_file);
-             if (!transport) transport = make_native_transport();
-             return std::make_unique<Service>(std::move(topology), std::move(targets), std::move(transport), o);
-           }),
-           py::arg("topology"), py::arg("targets"), py::arg("transport") = nullptr, py::kw_only(),
-           py::arg("options") = std::nullopt, py::arg("state_file") = std::nullopt,
-           "topology: Topology; targets: {switch name: 'unix:PATH' | 'tcp:IP[:PORT]' | 'ssl:IP[:PORT]'};\n"
-           "transport: a Transport (default: native_transport()); options: TranslatorOptions;\n"
-           "state_file: JSON policy file kept across restarts (loaded now, replaced atomically on change).\n"
-           "Further keyword arguments are connection options as for Transport.connect(). Connects nothing\n"
-           "until reconcile(), start() or a change.")
+  py::class_<Service> service(
+      m, "Service",
+      "The vTAP application: owns the policy set and keeps every switch holding exactly its plan.\n"
+      "Changes are validated (topology, tenant) before anything is sent, then applied\n"
+      "make-before-break across switches, all or nothing. `tenant=None` acts as an administrator;\n"
+      "a tenant sees and changes only its own policies. A context manager: stop() on exit.");
+  using Targets = std::map<std::string, std::string>;
+  using TransportArg = std::optional<std::shared_ptr<Transport>>;
+  using StateFileArg = std::optional<std::filesystem::path>;
+  const auto init = with_session_options<std::unique_ptr<Service>, Topology, Targets, TransportArg,
+                                         std::optional<TranslatorOptions>, StateFileArg>(
+      [](Topology topology, Targets targets, TransportArg transport, std::optional<TranslatorOptions> options,
+         StateFileArg state_file, const openflow::SessionOptions& session) {
+        ServiceOptions o;
+        if (options) o.translator = *options;
+        o.session = session;
+        if (state_file) o.store = make_file_store(*state_file);
+        auto t = transport.value_or(nullptr);
+        if (!t) t = make_native_transport();
+        return std::make_unique<Service>(std::move(topology), std::move(targets), std::move(t), o);
+      });
+  static const std::string init_doc =
+      std::string("topology: Topology; targets: {switch name: 'unix:PATH' | 'tcp:IP[:PORT]' | 'ssl:IP[:PORT]'};\n"
+                  "transport: a Transport (default: native_transport()); options: TranslatorOptions;\n"
+                  "state_file: JSON policy file kept across restarts (loaded now, replaced atomically on change).\n"
+                  "Connects nothing until reconcile(), start() or a change.\n\n") +
+      session_arguments_doc;
+  std::apply(
+      [&](auto... session) {
+        service.def(py::init(init), py::arg("topology"), py::arg("targets"), py::arg("transport") = py::none(),
+                    py::kw_only(), py::arg("options") = py::none(), py::arg("state_file") = py::none(), session...,
+                    init_doc.c_str());
+      },
+      session_arguments());
+  service
       .def("add", [](Service& s, TapPolicy p, std::optional<std::string> tenant) {
              py::gil_scoped_release release;
              return s.add(std::move(p), caller_of(tenant));
@@ -127,14 +145,19 @@ void init_service(py::module_& m) {
            "{policy id: PolicyStats} from the reachable switches' flow and group-bucket counters.")
       .def("plan", &Service::plan, "The Plan every switch should hold now.")
       .def_property_readonly("connected", &Service::connected, "Names of the switches with an open connection.")
-      .def("on_event", [](Service& s, py::function f) { s.on_event(event_handler(std::move(f))); },
-           py::arg("handler"), "Calls handler(ServiceEvent) for every event (from the thread that caused it).")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](Service& s, py::handle, py::handle, py::handle) {
-             py::gil_scoped_release release;
-             s.stop();
-             return false;
-           });
+      .def("on_event", [](Service& s, EventHandler f) { s.on_event(event_handler(std::move(f))); },
+           py::arg("handler"),
+           "Calls handler(ServiceEvent) for every event (from the thread that caused it); its result is ignored.")
+      .def("__enter__", [](Service& s) -> Service& { return s; }, py::return_value_policy::reference,
+           "Returns the service itself.")
+      .def(
+          "__exit__",
+          [](Service& s, const ExcTypeArg&, const ExcValueArg&, const TracebackArg&) {
+            py::gil_scoped_release release;
+            s.stop();
+            return false;
+          },
+          py::arg("exc_type"), py::arg("exc_value"), py::arg("traceback"), "Calls stop().");
 }
 
 }  // namespace vtap::python

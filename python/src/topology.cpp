@@ -20,7 +20,8 @@ namespace {
 
 template <class T>
 void record_methods(py::class_<T>& cls) {
-  cls.def(py::self == py::self).def(py::self != py::self).def(py::self < py::self);
+  equality(cls);
+  cls.def(py::self < py::self);
   cls.attr("__hash__") = py::none();
 }
 
@@ -45,11 +46,10 @@ void init_topology(py::module_& m) {
   record_methods(sw);
 
   py::class_<Host> host(m, "Host", "A VM (or any end host) attached to one switch port.");
-  host.def(py::init([](std::string name, py::object mac, py::object ip, py::object ipv6, std::string switch_name,
-                       std::uint32_t port, std::string tenant) {
-             auto m_ = to_mac(mac);
-             if (!m_) throw py::type_error("Host: mac is required");
-             return Host{std::move(name), *m_, to_ipv4(ip), to_ipv6(ipv6), std::move(switch_name), port,
+  host.def(py::init([](std::string name, Arg<MacAddress> mac, std::optional<Arg<Ipv4Address>> ip,
+                       std::optional<Arg<Ipv6Address>> ipv6, std::string switch_name, std::uint32_t port,
+                       std::string tenant) {
+             return Host{std::move(name), mac.value, value(ip), value(ipv6), std::move(switch_name), port,
                          std::move(tenant)};
            }),
            py::kw_only(), py::arg("name"), py::arg("mac"), py::arg("ip") = py::none(), py::arg("ipv6") = py::none(),
@@ -59,14 +59,14 @@ void init_topology(py::module_& m) {
           "name", [](const Host& h) { return h.name; }, [](Host& h, std::string v) { h.name = std::move(v); },
           "Host name.")
       .def_property(
-          "mac", [](const Host& h) { return h.mac; }, [](Host& h, py::object v) { h.mac = *to_mac(v); },
+          "mac", [](const Host& h) { return h.mac; }, [](Host& h, Arg<MacAddress> v) { h.mac = v.value; },
           "MacAddress.")
       .def_property(
-          "ip", [](const Host& h) { return h.ip; }, [](Host& h, py::object v) { h.ip = to_ipv4(v); },
-          "Ipv4Address or None.")
+          "ip", [](const Host& h) { return h.ip; },
+          [](Host& h, std::optional<Arg<Ipv4Address>> v) { h.ip = value(v); }, "Ipv4Address or None.")
       .def_property(
-          "ipv6", [](const Host& h) { return h.ipv6; }, [](Host& h, py::object v) { h.ipv6 = to_ipv6(v); },
-          "Ipv6Address or None.")
+          "ipv6", [](const Host& h) { return h.ipv6; },
+          [](Host& h, std::optional<Arg<Ipv6Address>> v) { h.ipv6 = value(v); }, "Ipv6Address or None.")
       .def_readwrite("switch_name", &Host::switch_name, "Switch the host is attached to.")
       .def_readwrite("port", &Host::port, "OpenFlow port number on that switch.")
       .def_readwrite("tenant", &Host::tenant, "Tenant.")
@@ -167,15 +167,15 @@ void init_topology(py::module_& m) {
           py::arg("name"), "The host called `name`, or None.")
       .def(
           "find_host_by_mac",
-          [](const Topology& t, py::object mac) -> std::optional<Host> {
-            const auto* h = t.find_host_by_mac(*to_mac(mac));
+          [](const Topology& t, Arg<MacAddress> mac) -> std::optional<Host> {
+            const auto* h = t.find_host_by_mac(mac.value);
             return h ? std::optional<Host>(*h) : std::nullopt;
           },
           py::arg("mac"), "The host with MAC `mac`, or None.")
       .def(
           "find_host_by_ip",
-          [](const Topology& t, py::object ip) -> std::optional<Host> {
-            const auto* h = t.find_host_by_ip(*to_ip(ip));
+          [](const Topology& t, Arg<IpAddress> ip) -> std::optional<Host> {
+            const auto* h = t.find_host_by_ip(ip.value);
             return h ? std::optional<Host>(*h) : std::nullopt;
           },
           py::arg("ip"), "The host with IP `ip` (v4 or v6), or None.")

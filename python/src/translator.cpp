@@ -4,7 +4,6 @@
 #include <vector>
 
 #include <pybind11/native_enum.h>
-#include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
 #include <libvtap/translate/explain.hpp>
@@ -42,12 +41,13 @@ void init_translator(py::module_& m) {
       .def_readonly("last", &IdRange::last, "The last id of the range (inclusive).")
       .def("__contains__", &IdRange::contains, py::arg("id"), "Whether `id` lies in the range.")
       .def("__len__", [](const IdRange& r) { return r.size(); })
-      .def(py::self == py::self)
-      .def("__hash__", [](const IdRange& r) { return std::hash<std::uint64_t>{}((std::uint64_t{r.first} << 32) | r.last); })
       .def("__str__", &IdRange::to_string)
       .def("__repr__", [](const IdRange& r) {
         return "IdRange(" + std::to_string(r.first) + ", " + std::to_string(r.last) + ")";
       });
+  equality(range);
+  range.def("__hash__",
+            [](const IdRange& r) { return std::hash<std::uint64_t>{}((std::uint64_t{r.first} << 32) | r.last); });
   py::implicitly_convertible<py::tuple, IdRange>();
   m.attr("DEFAULT_GROUP_RANGE") = default_group_range;
   m.attr("DEFAULT_METER_RANGE") = default_meter_range;
@@ -57,10 +57,11 @@ void init_translator(py::module_& m) {
   py::class_<TranslatorOptions> opts(m, "TranslatorOptions", "Knobs of the translation (keyword arguments).");
   opts.def(py::init([](std::uint8_t table, std::uint16_t priority, Forwarding forwarding, std::uint8_t resubmit_table,
                        std::uint16_t first_mark, std::uint16_t last_mark, std::size_t max_composed,
-                       bool rewrite_destination, std::uint8_t copy_table, IdRange groups, IdRange meters) {
+                       bool rewrite_destination, std::uint8_t copy_table, Arg<IdRange> groups,
+                       Arg<IdRange> meters) {
              return TranslatorOptions{table,     priority,     forwarding,          resubmit_table, first_mark,
-                                      last_mark, max_composed, rewrite_destination, copy_table,     groups,
-                                      meters};
+                                      last_mark, max_composed, rewrite_destination, copy_table,     groups.value,
+                                      meters.value};
            }),
            py::kw_only(), py::arg("table") = 0, py::arg("priority") = 40000, py::arg("forwarding") = Forwarding::path,
            py::arg("resubmit_table") = 1, py::arg("first_mark") = 3000, py::arg("last_mark") = 4094,
@@ -77,8 +78,14 @@ void init_translator(py::module_& m) {
       .def_readwrite("rewrite_destination", &TranslatorOptions::rewrite_destination,
                      "Paper mode: copies carry the monitor's MAC in transit.")
       .def_readwrite("copy_table", &TranslatorOptions::copy_table, "Table of the rules that meter and truncate copies.")
-      .def_readwrite("groups", &TranslatorOptions::groups, "Group ids libvtap owns (an IdRange).")
-      .def_readwrite("meters", &TranslatorOptions::meters, "Meter ids libvtap owns (an IdRange).")
+      .def_property(
+          "groups", [](const TranslatorOptions& o) { return o.groups; },
+          [](TranslatorOptions& o, Arg<IdRange> r) { o.groups = r.value; },
+          "Group ids libvtap owns (an IdRange; set from an IdRange or a (first, last) tuple).")
+      .def_property(
+          "meters", [](const TranslatorOptions& o) { return o.meters; },
+          [](TranslatorOptions& o, Arg<IdRange> r) { o.meters = r.value; },
+          "Meter ids libvtap owns (an IdRange; set from an IdRange or a (first, last) tuple).")
       .def("__repr__", [](const TranslatorOptions& o) {
         return "TranslatorOptions(table=" + std::to_string(o.table) + ", priority=" + std::to_string(o.priority) +
                ", forwarding=Forwarding." + to_string(o.forwarding) + ", resubmit_table=" +
@@ -149,8 +156,8 @@ void init_translator(py::module_& m) {
   py::class_<CopyTarget> copy(m, "CopyTarget", "One copy destination and the policies that ask for it.");
   copy.def_readonly("target", &CopyTarget::target, "Monitor host name, or 'tunnel 192.0.2.9 key 7'.")
       .def_readonly("policy_ids", &CopyTarget::policy_ids, "The policies that ask for this copy.")
-      .def(py::self == py::self)
       .def("__repr__", [](const CopyTarget& c) { return "<CopyTarget " + c.target + ">"; });
+  equality(copy);
   copy.attr("__hash__") = py::none();
   py::class_<Explanation> ex(m, "Explanation", "The answer of explain(): who gets a copy of a packet, and why.");
   ex.def_readonly("sender", &Explanation::sender, "Host the packet comes from.")
@@ -163,14 +170,14 @@ void init_translator(py::module_& m) {
         return "<Explanation of a packet from " + e.sender + ": " + std::to_string(e.copies.size()) + " copies>";
       });
   m.def(
-      "explain", [](const Translator& t, py::object packet) { return explain(t, to_match(packet)); },
+      "explain", [](const Translator& t, const Arg<Match>& packet) { return explain(t, packet.value); },
       py::arg("translator"), py::arg("packet"),
       "Explains `packet` (a Match or its text, exact fields; it must name its sender by dl_src, nw_src or "
       "ipv6_src). Raises Error when the sender cannot be found.");
   m.def(
       "simulate",
-      [](const Topology& topology, const Plan& plan, const Host& sender, py::object packet, std::uint8_t table) {
-        return simulate(topology, plan, sender, to_match(packet), table);
+      [](const Topology& topology, const Plan& plan, const Host& sender, const Arg<Match>& packet,
+         std::uint8_t table) { return simulate(topology, plan, sender, packet.value, table);
       },
       py::arg("topology"), py::arg("plan"), py::arg("sender"), py::arg("packet"), py::kw_only(),
       py::arg("table") = 0,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <pybind11/native_enum.h>
@@ -13,6 +14,8 @@
 #include <libvtap/transport/transport.hpp>
 
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "session.hpp"
 #include "libvtap/native/native_transport.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
 #include "libvtap/openvswitch/transport.hpp"
@@ -24,26 +27,37 @@ namespace {
 
 using openflow::Version;
 
-std::chrono::milliseconds seconds(double s, const char* name) {
-  if (!(s >= 0)) throw py::value_error(std::string(name) + " must be a number of seconds >= 0");
-  return std::chrono::milliseconds(static_cast<long long>(s * 1000.0 + 0.5));
+Version version_from(const std::variant<Version, py::str>& v) {
+  if (const auto* version = std::get_if<Version>(&v)) return *version;
+  const auto text = std::get<py::str>(v).cast<std::string>();
+  if (auto version = openflow::version_from_string(text)) return *version;
+  throw ParseError("unknown OpenFlow version \"" + text + "\" (OpenFlow13, OpenFlow14 or OpenFlow15)");
 }
 
-Version version_from(py::handle h) {
-  if (py::isinstance<py::str>(h)) {
-    const auto text = h.cast<std::string>();
-    if (auto v = openflow::version_from_string(text)) return *v;
-    throw ParseError("unknown OpenFlow version \"" + text + "\" (OpenFlow13, OpenFlow14 or OpenFlow15)");
+std::vector<Version> versions_from(const std::variant<py::str, std::vector<std::variant<Version, py::str>>>& v) {
+  std::vector<Version> out;
+  if (const auto* list = std::get_if<1>(&v)) {
+    for (const auto& x : *list) out.push_back(version_from(x));
+    return out;
   }
-  return h.cast<Version>();
+  // "OpenFlow13,OpenFlow15", as ovs-ofctl -O takes it.
+  const auto text = std::get<py::str>(v).cast<std::string>();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    out.push_back(version_from(py::str(text.substr(start, comma - start))));
+    start = comma + 1;
+  }
+  return out;
 }
-
 
 // A SwitchConnection serves one thread at a time; Python threads may share one, so calls
 // are serialised here. The GIL is released before the lock is taken (a thread waiting on the
 // network holds the lock without the GIL), and close() takes no lock, so it can interrupt a
-// call in progress (which then fails with "closed").
+// call in progress (which then fails with "closed"). The connection holds its Transport, which
+// outlives it (members are destroyed in reverse order).
 struct Connection {
+  std::shared_ptr<Transport> transport;
   std::unique_ptr<SwitchConnection> impl;
   std::mutex mutex;
 
@@ -61,45 +75,32 @@ std::string plural(std::size_t n, const char* what) {
 
 }  // namespace
 
-// SessionOptions from connect()'s keyword arguments: the names of the C++ fields, durations
-// in seconds, versions as Version members or their names ("OpenFlow15").
-openflow::SessionOptions session_options(const py::kwargs& kwargs) {
+std::chrono::milliseconds seconds(double s, const char* name) {
+  if (!(s >= 0)) throw py::value_error(std::string(name) + " must be a number of seconds >= 0");
+  return std::chrono::milliseconds(static_cast<long long>(s * 1000.0 + 0.5));
+}
+
+openflow::SessionOptions session_options(const VersionsArg& versions, double echo_interval, unsigned echo_misses,
+                                         double request_timeout, std::size_t bundle_chunk,
+                                         const PemFileArg& ssl_private_key, const PemFileArg& ssl_certificate,
+                                         const PemFileArg& ssl_ca_certificate, const VersionsArg& protocols,
+                                         std::optional<double> timeout) {
   openflow::SessionOptions o;
-  for (auto item : kwargs) {
-    const auto key = item.first.cast<std::string>();
-    const py::handle v = item.second;
-    if (key == "versions" || key == "protocols") {
-      o.versions.clear();
-      if (py::isinstance<py::str>(v)) {
-        // "OpenFlow13,OpenFlow15", as ovs-ofctl -O takes it.
-        const auto text = v.cast<std::string>();
-        std::size_t start = 0;
-        while (start <= text.size()) {
-          const auto comma = std::min(text.find(',', start), text.size());
-          o.versions.push_back(version_from(py::str(text.substr(start, comma - start))));
-          start = comma + 1;
-        }
-      } else {
-        for (auto x : v) o.versions.push_back(version_from(x));
-      }
-    } else if (key == "echo_interval") {
-      o.echo_interval = seconds(v.cast<double>(), "echo_interval");
-    } else if (key == "echo_misses") {
-      o.echo_misses = v.cast<unsigned>();
-    } else if (key == "request_timeout" || key == "timeout") {
-      o.request_timeout = seconds(v.cast<double>(), "request_timeout");
-    } else if (key == "bundle_chunk") {
-      o.bundle_chunk = v.cast<std::size_t>();
-    } else if (key == "ssl_private_key") {
-      o.ssl_private_key = py::str(v).cast<std::string>();
-    } else if (key == "ssl_certificate") {
-      o.ssl_certificate = py::str(v).cast<std::string>();
-    } else if (key == "ssl_ca_certificate") {
-      o.ssl_ca_certificate = py::str(v).cast<std::string>();
-    } else {
-      throw py::type_error("connect() got an unexpected keyword argument '" + key + "'");
-    }
+  if (versions && protocols) throw py::type_error("give versions or protocols (its older name), not both");
+  if (const auto& v = versions ? versions : protocols) o.versions = versions_from(*v);
+  o.echo_interval = seconds(echo_interval, "echo_interval");
+  o.echo_misses = echo_misses;
+  o.request_timeout = seconds(request_timeout, "request_timeout");
+  if (timeout) {
+    if (o.request_timeout != openflow::SessionOptions{}.request_timeout &&
+        o.request_timeout != seconds(*timeout, "timeout"))
+      throw py::type_error("give request_timeout or timeout (its older name), not both");
+    o.request_timeout = seconds(*timeout, "timeout");
   }
+  o.bundle_chunk = bundle_chunk;
+  if (ssl_private_key) o.ssl_private_key = ssl_private_key->string();
+  if (ssl_certificate) o.ssl_certificate = ssl_certificate->string();
+  if (ssl_ca_certificate) o.ssl_ca_certificate = ssl_ca_certificate->string();
   return o;
 }
 
@@ -210,8 +211,8 @@ void init_transport(py::module_& m) {
            "Closes the connection; a call in progress in another thread fails with TransportError.")
       .def(
           "read_state",
-          [](Connection& c, IdRange groups, IdRange meters) {
-            return c.call([&](SwitchConnection& s) { return s.read_state({groups, meters}); });
+          [](Connection& c, Arg<IdRange> groups, Arg<IdRange> meters) {
+            return c.call([&](SwitchConnection& s) { return s.read_state({groups.value, meters.value}); });
           },
           py::kw_only(), py::arg("groups") = default_group_range, py::arg("meters") = default_meter_range,
           "libvtap's state on the switch as a SwitchPlan: its flows (by cookie) and every group and meter in the "
@@ -228,18 +229,19 @@ void init_transport(py::module_& m) {
            "SwitchStats: packet/byte counters of libvtap's flows and of their groups' buckets.")
       .def(
           "install",
-          [](Connection& c, const SwitchPlan& plan, IdRange groups, IdRange meters) {
-            return c.call([&](SwitchConnection& s) { return s.install(plan, {groups, meters}); });
+          [](Connection& c, const SwitchPlan& plan, Arg<IdRange> groups, Arg<IdRange> meters) {
+            return c.call([&](SwitchConnection& s) { return s.install(plan, {groups.value, meters.value}); });
           },
           py::arg("plan"), py::kw_only(), py::arg("groups") = default_group_range,
           py::arg("meters") = default_meter_range,
           "Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. Raises "
           "OwnershipError, sending nothing, when a group or meter it would change is used by another controller. "
           "If the switch refuses any part, everything already sent is undone and TransportError is raised.")
-      .def("__enter__", [](py::object self) { return self; }, "Returns the connection itself.")
+      .def("__enter__", [](Connection& c) -> Connection& { return c; }, py::return_value_policy::reference,
+           "Returns the connection itself.")
       .def(
           "__exit__",
-          [](Connection& c, py::handle, py::handle, py::handle) {
+          [](Connection& c, const ExcTypeArg&, const ExcValueArg&, const TracebackArg&) {
             c.impl->close();
             return false;
           },
@@ -251,25 +253,32 @@ void init_transport(py::module_& m) {
   py::class_<Transport, std::shared_ptr<Transport>> transport(
       m, "Transport", "Opens SwitchConnections; one Transport may serve many switches (and threads) at once.");
   transport.def_property_readonly("name", [](const Transport& t) { return std::string(t.name()); },
-                                  "'native' or 'openvswitch'.")
-      .def(
-          "connect",
-          [](Transport& t, const std::string& target, const py::kwargs& kwargs) {
-            const auto options = session_options(kwargs);
+                                  "'native' or 'openvswitch'.");
+  // Not py::keep_alive<0, 1>: pybind11 3.1 runs its post-call hook also when the arguments do
+  // not convert, on an invalid result (a crash).
+  const auto connect =
+      with_session_options<std::unique_ptr<Connection>, const std::shared_ptr<Transport>&, const std::string&>(
+          [](const std::shared_ptr<Transport>& t, const std::string& target,
+             const openflow::SessionOptions& options) {
             auto connection = std::make_unique<Connection>();
+            connection->transport = t;
             {
               py::gil_scoped_release release;
-              connection->impl = t.connect(target, options);
+              connection->impl = t->connect(target, options);
             }
             return connection;
-          },
-          py::arg("target"), py::keep_alive<0, 1>(),
-          "Connects to `target` ('tcp:IP[:PORT]', 'ssl:IP[:PORT]', 'unix:PATH'), negotiates the version and reads "
-          "the datapath id; returns a SwitchConnection. Keyword options: versions (list of Version or names, or "
-          "'OpenFlow13,OpenFlow15'), echo_interval, request_timeout (seconds), echo_misses, bundle_chunk, "
-          "ssl_private_key, ssl_certificate, ssl_ca_certificate. Raises ParseError for a bad target, "
-          "TransportError when the switch cannot be reached or shares no version.")
-      .def("__repr__", [](const Transport& t) { return "<Transport " + std::string(t.name()) + ">"; });
+          });
+  static const std::string connect_doc =
+      std::string("Connects to `target` ('tcp:IP[:PORT]', 'ssl:IP[:PORT]', 'unix:PATH'), negotiates the version and "
+                  "reads the datapath id; returns a SwitchConnection. Raises ParseError for a bad target, "
+                  "TransportError when the switch cannot be reached or shares no version.\n\n") +
+      session_arguments_doc;
+  std::apply(
+      [&](auto... options) {
+        transport.def("connect", connect, py::arg("target"), py::kw_only(), options..., connect_doc.c_str());
+      },
+      session_arguments());
+  transport.def("__repr__", [](const Transport& t) { return "<Transport " + std::string(t.name()) + ">"; });
 
   m.def(
       "native_transport", [] { return make_native_transport(); },

@@ -2,42 +2,52 @@
 Native bindings of libvtap: TAP policies compiled to OpenFlow state for Open vSwitch.
 """
 from __future__ import annotations
+import builtins
 import collections.abc
 import enum
+import ipaddress
 import os
+import types
 import typing
-
 class Error(RuntimeError):
-    """Root of every error libvtap raises; the message is the C++ what()."""
-
+    """
+    Root of every error libvtap raises; the message is the C++ what().
+    """
 class ParseError(Error):
-    """Text that does not parse: an address, a match, a JSON document, a target."""
-
+    """
+    Text that does not parse: an address, a match, a JSON document, a target.
+    """
 class TopologyError(Error):
-    """An inconsistent topology: duplicate names, dangling links, unknown switch."""
-
+    """
+    An inconsistent topology: duplicate names, dangling links, unknown switch.
+    """
 class PolicyError(Error):
-    """A policy that cannot be translated."""
+    """
+    A policy that cannot be translated. Attributes: policy_id (int) and field (the offending field, e.g. 'sender'); both are also part of the message.
+    """
     policy_id: int
     field: str
-
 class TransportError(Error):
-    """A connection failed, timed out, or the switch refused a message."""
+    """
+    A connection failed, timed out, or the switch refused a message. Attributes: error_code (int), category (str), failed_index (int or None).
+    """
     error_code: int
     category: str
     failed_index: int | None
-
 class OwnershipError(Error):
-    """A group or meter id in libvtap's range is used by another controller; nothing was sent."""
+    """
+    A group or meter id in libvtap's range is used by another controller's flow or group; nothing was sent.
+    """
+__all__: list = ['Bucket', 'BundleResult', 'COOKIE_MAGIC', 'COOKIE_MAGIC_MASK', 'ChangeSet', 'CopyTarget', 'Counter', 'DEFAULT_GROUP_RANGE', 'DEFAULT_METER_RANGE', 'Delivery', 'Direction', 'Endpoint', 'Error', 'EventKind', 'Explanation', 'Field', 'FlowRule', 'FlowStats', 'Forwarding', 'GroupAction', 'GroupEntry', 'GroupStats', 'GroupType', 'HAVE_OPENVSWITCH', 'Hop', 'Host', 'IdRange', 'InstallReport', 'Ipv4Address', 'Ipv4Prefix', 'Ipv6Address', 'Ipv6Prefix', 'Link', 'MacAddress', 'Match', 'MeterAction', 'MeterEntry', 'OutputAction', 'OwnershipError', 'PORT_CONTROLLER', 'PORT_IN_PORT', 'PORT_LOCAL', 'PORT_NORMAL', 'ParseError', 'Plan', 'PolicyError', 'PolicyStats', 'PopVlanAction', 'PortRef', 'PushVlanAction', 'RateLimit', 'ResubmitAction', 'RuleKind', 'Service', 'ServiceEvent', 'SetFieldAction', 'Switch', 'SwitchConnection', 'SwitchPlan', 'SwitchStats', 'TapPolicy', 'Topology', 'TopologyError', 'Translator', 'TranslatorOptions', 'Transport', 'TransportError', 'TunnelTarget', 'Verdict', 'Version', 'diff', 'explain', 'field_by_name', 'field_name', 'load_policies', 'load_topology', 'make_cookie', 'native_transport', 'openvswitch_transport', 'policies_from_json', 'policies_to_json', 'simulate', 'translate']
 class MacAddress:
     """
     A 48-bit Ethernet address, printed as 'fa:00:00:00:00:01'.
     """
     def __copy__(self) -> MacAddress:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> MacAddress:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> MacAddress:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __ge__(self, arg0: MacAddress) -> bool:
         ...
@@ -55,7 +65,7 @@ class MacAddress:
         ...
     def __lt__(self, arg0: MacAddress) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -79,9 +89,9 @@ class Ipv4Address:
     """
     def __copy__(self) -> Ipv4Address:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> Ipv4Address:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Ipv4Address:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __ge__(self, arg0: Ipv4Address) -> bool:
         ...
@@ -101,13 +111,18 @@ class Ipv4Address:
         """
         The address whose host-order value is `value`.
         """
+    @typing.overload
+    def __init__(self, address: ipaddress.IPv4Address) -> None:
+        """
+        The same address as an ipaddress.IPv4Address (or IPv4Interface).
+        """
     def __int__(self) -> int:
         ...
     def __le__(self, arg0: Ipv4Address) -> bool:
         ...
     def __lt__(self, arg0: Ipv4Address) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -131,9 +146,9 @@ class Ipv6Address:
     """
     def __copy__(self) -> Ipv6Address:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> Ipv6Address:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Ipv6Address:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __ge__(self, arg0: Ipv6Address) -> bool:
         ...
@@ -143,15 +158,21 @@ class Ipv6Address:
         ...
     def __hash__(self) -> int:
         ...
+    @typing.overload
     def __init__(self, text: str) -> None:
         """
         Parses RFC 4291 text ('::' compression, embedded IPv4 tail). Raises ParseError.
+        """
+    @typing.overload
+    def __init__(self, address: ipaddress.IPv6Address) -> None:
+        """
+        The same address as an ipaddress.IPv6Address (or IPv6Interface; a scope id is dropped).
         """
     def __le__(self, arg0: Ipv6Address) -> bool:
         ...
     def __lt__(self, arg0: Ipv6Address) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -168,15 +189,15 @@ class Ipv4Prefix:
     """
     An IPv4 network '10.0.0.0/8': an address with its host bits cleared.
     """
-    def __contains__(self, address: Ipv4Address) -> bool:
+    def __contains__(self, address: Ipv4Address | ipaddress.IPv4Address | str) -> bool:
         """
         True when `address` is in the network.
         """
     def __copy__(self) -> Ipv4Prefix:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> Ipv4Prefix:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Ipv4Prefix:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __ge__(self, arg0: Ipv4Prefix) -> bool:
         ...
@@ -192,15 +213,20 @@ class Ipv4Prefix:
         Parses '10.0.0.0/8'; a bare address is a /32. Raises ParseError.
         """
     @typing.overload
-    def __init__(self, address: Ipv4Address, length: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __init__(self, address: Ipv4Address | ipaddress.IPv4Address | str, length: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
         Clears the host bits of `address`. Raises ParseError when length > 32.
+        """
+    @typing.overload
+    def __init__(self, network: ipaddress.IPv4Network) -> None:
+        """
+        The same network as an ipaddress.IPv4Network.
         """
     def __le__(self, arg0: Ipv4Prefix) -> bool:
         ...
     def __lt__(self, arg0: Ipv4Prefix) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -208,7 +234,7 @@ class Ipv4Prefix:
         ...
     def __str__(self) -> str:
         ...
-    def contains(self, address: Ipv4Address) -> bool:
+    def contains(self, address: Ipv4Address | ipaddress.IPv4Address | str) -> bool:
         """
         True when `address` is in the network.
         """
@@ -231,15 +257,15 @@ class Ipv6Prefix:
     """
     An IPv6 network '2001:db8::/32': an address with its host bits cleared.
     """
-    def __contains__(self, address: Ipv6Address) -> bool:
+    def __contains__(self, address: Ipv6Address | ipaddress.IPv6Address | str) -> bool:
         """
         True when `address` is in the network.
         """
     def __copy__(self) -> Ipv6Prefix:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> Ipv6Prefix:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Ipv6Prefix:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __ge__(self, arg0: Ipv6Prefix) -> bool:
         ...
@@ -255,15 +281,20 @@ class Ipv6Prefix:
         Parses '2001:db8::/32'; a bare address is a /128. Raises ParseError.
         """
     @typing.overload
-    def __init__(self, address: Ipv6Address, length: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __init__(self, address: Ipv6Address | ipaddress.IPv6Address | str, length: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
         Clears the host bits of `address`. Raises ParseError when length > 128.
+        """
+    @typing.overload
+    def __init__(self, network: ipaddress.IPv6Network) -> None:
+        """
+        The same network as an ipaddress.IPv6Network.
         """
     def __le__(self, arg0: Ipv6Prefix) -> bool:
         ...
     def __lt__(self, arg0: Ipv6Prefix) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -271,7 +302,7 @@ class Ipv6Prefix:
         ...
     def __str__(self) -> str:
         ...
-    def contains(self, address: Ipv6Address) -> bool:
+    def contains(self, address: Ipv6Address | ipaddress.IPv6Address | str) -> bool:
         """
         True when `address` is in the network.
         """
@@ -342,9 +373,9 @@ class Match:
         """
     def __copy__(self) -> Match:
         ...
-    def __deepcopy__(self, memo: typing.Any) -> Match:
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Match:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __getstate__(self) -> str:
         ...
@@ -360,7 +391,7 @@ class Match:
         """
     def __lt__(self, arg0: Match) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -382,7 +413,7 @@ class Match:
         """
         True when `field` is constrained (not a wildcard).
         """
-    def intersect(self, other: Match) -> Match | None:
+    def intersect(self, other: Match | str) -> Match | None:
         """
         The match of the packets both match, or None when no packet matches both.
         """
@@ -390,11 +421,11 @@ class Match:
         """
         True when `field` is present with a full mask.
         """
-    def is_subset_of(self, other: Match) -> bool:
+    def is_subset_of(self, other: Match | str) -> bool:
         """
         True when every packet this matches is also matched by `other`.
         """
-    def overlaps(self, other: Match) -> bool:
+    def overlaps(self, other: Match | str) -> bool:
         """
         True when at least one packet is matched by both.
         """
@@ -420,11 +451,11 @@ class OutputAction:
     """
     Output to `port`; with `max_len`, the copy is truncated to that many bytes.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -444,11 +475,11 @@ class GroupAction:
     """
     Apply group `group_id`.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -463,11 +494,11 @@ class SetFieldAction:
     """
     Set `field` to `value` (OFPAT_SET_FIELD).
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -487,11 +518,11 @@ class PushVlanAction:
     """
     Push a VLAN header with TPID `ethertype`.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -506,11 +537,11 @@ class PopVlanAction:
     """
     Pop the outermost VLAN header.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -520,11 +551,11 @@ class MeterAction:
     """
     Pass through meter `meter_id`.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -539,11 +570,11 @@ class ResubmitAction:
     """
     Continue in `table` of this switch (resubmit(,T)).
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -558,13 +589,13 @@ class FlowRule:
     """
     One flow table entry (read-only); str() is an ovs-ofctl add-flows line.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: FlowRule) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -607,11 +638,11 @@ class Bucket:
     """
     One group bucket with its explicit OpenFlow 1.5 bucket id (read-only).
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -631,13 +662,13 @@ class GroupEntry:
     """
     One group table entry (read-only); str() is an ovs-ofctl add-groups line.
     """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: GroupEntry) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -668,13 +699,13 @@ class MeterEntry:
         """
         kbps = ...
         pktps = ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
     def __lt__(self, arg0: MeterEntry) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -706,13 +737,13 @@ class SwitchPlan:
     str() gives the lines of the three lists, meters first, as vtapctl compile writes them.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __init__(self) -> None:
         """
         An empty plan (install it to remove every libvtap rule from a switch).
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -745,7 +776,7 @@ class Plan:
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     def __contains__(self, switch_name: str) -> bool:
         ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __getitem__(self, switch_name: str) -> SwitchPlan:
         """
@@ -755,7 +786,7 @@ class Plan:
         """
         An empty plan.
         """
-    def __iter__(self) -> collections.abc.Iterator:
+    def __iter__(self) -> collections.abc.Iterator[str]:
         """
         Iterates over the switch names, sorted.
         """
@@ -763,7 +794,7 @@ class Plan:
         """
         Number of switches that need state.
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -796,13 +827,13 @@ class Endpoint:
         """
         The '*' endpoint: any destination (receiver only).
         """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
-    def __init__(self, *, mac: MacAddress | str | None = None, ip: Ipv4Address | Ipv6Address | str | None = None, any: bool = False) -> None:
+    def __init__(self, *, mac: MacAddress | str | None = None, ip: Ipv4Address | Ipv6Address | ipaddress.IPv4Address | ipaddress.IPv6Address | str | None = None, any: bool = False) -> None:
         """
-        Endpoint(mac='fa:00:00:00:00:01', ip='10.1.1.1'); mac and ip take str or address objects.
+        Endpoint(mac='fa:00:00:00:00:01', ip='10.1.1.1'); mac and ip take str or address objects, ip also ipaddress objects.
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -828,7 +859,7 @@ class Endpoint:
         Ipv4Address, Ipv6Address or None.
         """
     @ip.setter
-    def ip(self, arg1: Ipv4Address | Ipv6Address | str | None) -> None:
+    def ip(self, arg1: Ipv4Address | Ipv6Address | ipaddress.IPv4Address | ipaddress.IPv6Address | str | None) -> None:
         ...
     @property
     def mac(self) -> MacAddress | None:
@@ -849,13 +880,13 @@ class RateLimit:
         kbps = ...
         pktps = ...
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __init__(self, *, rate: typing.SupportsInt | typing.SupportsIndex, unit: RateLimit.Unit = RateLimit.Unit.pktps, burst: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         """
         RateLimit(rate=1000, unit=RateLimit.Unit.pktps, burst=0); burst 0 = switch default.
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -888,13 +919,13 @@ class TunnelTarget:
     Where tunnel-delivered copies go.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
-    def __init__(self, *, remote_ip: Ipv4Address | str, key: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+    def __init__(self, *, remote_ip: Ipv4Address | ipaddress.IPv4Address | str, key: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         """
         TunnelTarget(remote_ip='192.0.2.9', key=7): the collector's underlay IPv4 address and VNI/key.
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -912,7 +943,7 @@ class TunnelTarget:
         Collector's underlay address (set as tun_dst).
         """
     @remote_ip.setter
-    def remote_ip(self, arg0: Ipv4Address) -> None:
+    def remote_ip(self, arg1: Ipv4Address | ipaddress.IPv4Address | str) -> None:
         ...
 class TapPolicy:
     """
@@ -924,13 +955,13 @@ class TapPolicy:
         """
         Reads one policy from JSON text. Raises ParseError.
         """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __init__(self, *, id: typing.SupportsInt | typing.SupportsIndex = 0, name: str = '', tenant: str = '', sender: Endpoint = ..., receiver: Endpoint = ..., monitor: Endpoint = ..., filter: Match | str | None = None, direction: Direction = Direction.forward, truncate: typing.SupportsInt | typing.SupportsIndex | None = None, rate_limit: RateLimit | None = None, delivery: Delivery = Delivery.marked, tunnel: TunnelTarget | None = None) -> None:
         """
         Keyword arguments only. filter takes a Match or its text ('tcp,tp_dst=80'); id 0 lets the Translator assign the next free id.
         """
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -957,7 +988,7 @@ class TapPolicy:
     @property
     def filter(self) -> Match:
         """
-        Match (set from a Match or its text).
+        Match (set from a Match or its text; None: match everything).
         """
     @filter.setter
     def filter(self, arg1: Match | str | None) -> None:
@@ -1039,7 +1070,7 @@ class Switch:
     One OpenFlow switch (an OVS bridge).
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __init__(self, *, name: str, dpid: typing.SupportsInt | typing.SupportsIndex, tunnel_port: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
         """
@@ -1047,7 +1078,7 @@ class Switch:
         """
     def __lt__(self, arg0: Switch) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1080,15 +1111,15 @@ class Host:
     A VM (or any end host) attached to one switch port.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
-    def __init__(self, *, name: str, mac: MacAddress | str, ip: Ipv4Address | str | None = None, ipv6: Ipv6Address | str | None = None, switch_name: str, port: typing.SupportsInt | typing.SupportsIndex, tenant: str = '') -> None:
+    def __init__(self, *, name: str, mac: MacAddress | str, ip: Ipv4Address | ipaddress.IPv4Address | str | None = None, ipv6: Ipv6Address | ipaddress.IPv6Address | str | None = None, switch_name: str, port: typing.SupportsInt | typing.SupportsIndex, tenant: str = '') -> None:
         """
         Host(name='vm1', mac='fa:00:00:00:00:01', ip='10.1.1.1', switch_name='s1', port=1, tenant='t1').
         """
     def __lt__(self, arg0: Host) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1098,7 +1129,7 @@ class Host:
         Ipv4Address or None.
         """
     @ip.setter
-    def ip(self, arg1: Ipv4Address | str | None) -> None:
+    def ip(self, arg1: Ipv4Address | ipaddress.IPv4Address | str | None) -> None:
         ...
     @property
     def ipv6(self) -> Ipv6Address | None:
@@ -1106,7 +1137,7 @@ class Host:
         Ipv6Address or None.
         """
     @ipv6.setter
-    def ipv6(self, arg1: Ipv6Address | str | None) -> None:
+    def ipv6(self, arg1: Ipv6Address | ipaddress.IPv6Address | str | None) -> None:
         ...
     @property
     def mac(self) -> MacAddress:
@@ -1153,7 +1184,7 @@ class PortRef:
     One end of a link: a switch port.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __init__(self, *, switch_name: str, port: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
@@ -1161,7 +1192,7 @@ class PortRef:
         """
     def __lt__(self, arg0: PortRef) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1186,7 +1217,7 @@ class Link:
     A bidirectional link between two switch ports (patch port pair or tunnel).
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     @typing.overload
     def __init__(self, *, a: PortRef, b: PortRef) -> None:
@@ -1200,7 +1231,7 @@ class Link:
         """
     def __lt__(self, arg0: Link) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1225,11 +1256,11 @@ class Hop:
     One switch on a path: where the packet enters and leaves it.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __lt__(self, arg0: Hop) -> bool:
         ...
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1284,7 +1315,7 @@ class Topology:
         """
         The host called `name`, or None.
         """
-    def find_host_by_ip(self, ip: Ipv4Address | Ipv6Address | str) -> Host | None:
+    def find_host_by_ip(self, ip: Ipv4Address | Ipv6Address | ipaddress.IPv4Address | ipaddress.IPv6Address | str) -> Host | None:
         """
         The host with IP `ip` (v4 or v6), or None.
         """
@@ -1352,7 +1383,7 @@ class IdRange:
         """
         Whether `id` lies in the range.
         """
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
@@ -1365,6 +1396,8 @@ class IdRange:
         From a (first, last) tuple.
         """
     def __len__(self) -> int:
+        ...
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1384,7 +1417,7 @@ class TranslatorOptions:
     """
     Knobs of the translation (keyword arguments).
     """
-    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250, groups: IdRange = ..., meters: IdRange = ...) -> None:
+    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250, groups: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), meters: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839)) -> None:
         """
         Every option has the C++ default; pass the ones to change by keyword.
         """
@@ -1417,10 +1450,10 @@ class TranslatorOptions:
     @property
     def groups(self) -> IdRange:
         """
-        Group ids libvtap owns (an IdRange).
+        Group ids libvtap owns (an IdRange; set from an IdRange or a (first, last) tuple).
         """
     @groups.setter
-    def groups(self, arg0: IdRange) -> None:
+    def groups(self, arg1: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
     @property
     def last_mark(self) -> int:
@@ -1441,10 +1474,10 @@ class TranslatorOptions:
     @property
     def meters(self) -> IdRange:
         """
-        Meter ids libvtap owns (an IdRange).
+        Meter ids libvtap owns (an IdRange; set from an IdRange or a (first, last) tuple).
         """
     @meters.setter
-    def meters(self, arg0: IdRange) -> None:
+    def meters(self, arg1: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
     @property
     def priority(self) -> int:
@@ -1561,7 +1594,9 @@ class CopyTarget:
     One copy destination and the policies that ask for it.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -1873,7 +1908,7 @@ class SwitchConnection:
         """
         Returns the connection itself.
         """
-    def __exit__(self, exc_type: typing.Any, exc_value: typing.Any, traceback: typing.Any) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None, traceback: types.TracebackType | None) -> bool:
         """
         Closes the connection.
         """
@@ -1887,11 +1922,11 @@ class SwitchConnection:
         """
         Closes the connection; a call in progress in another thread fails with TransportError.
         """
-    def install(self, plan: SwitchPlan, *, groups: IdRange = ..., meters: IdRange = ...) -> InstallReport:
+    def install(self, plan: SwitchPlan, *, groups: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), meters: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839)) -> InstallReport:
         """
         Brings the switch to SwitchPlan `plan` with the minimal change and returns an InstallReport. Raises OwnershipError, sending nothing, when a group or meter it would change is used by another controller. If the switch refuses any part, everything already sent is undone and TransportError is raised.
         """
-    def read_state(self, *, groups: IdRange = ..., meters: IdRange = ...) -> SwitchPlan:
+    def read_state(self, *, groups: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), meters: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839)) -> SwitchPlan:
         """
         libvtap's state on the switch as a SwitchPlan: its flows (by cookie) and every group and meter in the `groups` and `meters` ranges.
         """
@@ -1925,9 +1960,11 @@ class Transport:
     """
     def __repr__(self) -> str:
         ...
-    def connect(self, target: str, **kwargs) -> SwitchConnection:
+    def connect(self, target: str, *, versions: str | collections.abc.Sequence[Version | str] | None = None, echo_interval: typing.SupportsFloat | typing.SupportsIndex = 5.0, echo_misses: typing.SupportsInt | typing.SupportsIndex = 3, request_timeout: typing.SupportsFloat | typing.SupportsIndex = 30.0, bundle_chunk: typing.SupportsInt | typing.SupportsIndex = 5000, ssl_private_key: os.PathLike | str | bytes | None = None, ssl_certificate: os.PathLike | str | bytes | None = None, ssl_ca_certificate: os.PathLike | str | bytes | None = None, protocols: str | collections.abc.Sequence[Version | str] | None = None, timeout: typing.SupportsFloat | typing.SupportsIndex | None = None) -> SwitchConnection:
         """
-        Connects to `target` ('tcp:IP[:PORT]', 'ssl:IP[:PORT]', 'unix:PATH'), negotiates the version and reads the datapath id; returns a SwitchConnection. Keyword options: versions (list of Version or names, or 'OpenFlow13,OpenFlow15'), echo_interval, request_timeout (seconds), echo_misses, bundle_chunk, ssl_private_key, ssl_certificate, ssl_ca_certificate. Raises ParseError for a bad target, TransportError when the switch cannot be reached or shares no version.
+        Connects to `target` ('tcp:IP[:PORT]', 'ssl:IP[:PORT]', 'unix:PATH'), negotiates the version and reads the datapath id; returns a SwitchConnection. Raises ParseError for a bad target, TransportError when the switch cannot be reached or shares no version.
+        
+        Connection options (keyword-only): versions (Version members or names, or 'OpenFlow13,OpenFlow15'; default: every version libvtap speaks), echo_interval (seconds between keepalive echos, 0: none), echo_misses (unanswered echos before the switch counts as gone), request_timeout (seconds), bundle_chunk (most messages in one bundle), ssl_private_key, ssl_certificate, ssl_ca_certificate (PEM files for ssl: targets). protocols and timeout are older names of versions and request_timeout.
         """
     @property
     def name(self) -> str:
@@ -1975,7 +2012,9 @@ class PolicyStats:
     Counters of one policy, summed over its rewriting rules.
     """
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -2006,17 +2045,22 @@ class Service:
     make-before-break across switches, all or nothing. `tenant=None` acts as an administrator;
     a tenant sees and changes only its own policies. A context manager: stop() on exit.
     """
-    def __enter__(self) -> typing.Any:
-        ...
-    def __exit__(self, arg0: typing.Any, arg1: typing.Any, arg2: typing.Any) -> bool:
-        ...
-    def __init__(self, topology: Topology, targets: collections.abc.Mapping[str, str], transport: Transport = None, *, options: TranslatorOptions | None = None, state_file: os.PathLike | str | bytes | None = None, **kwargs) -> None:
+    def __enter__(self) -> Service:
+        """
+        Returns the service itself.
+        """
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None, traceback: types.TracebackType | None) -> bool:
+        """
+        Calls stop().
+        """
+    def __init__(self, topology: Topology, targets: collections.abc.Mapping[str, str], transport: Transport | None = None, *, options: TranslatorOptions | None = None, state_file: os.PathLike | str | bytes | None = None, versions: str | collections.abc.Sequence[Version | str] | None = None, echo_interval: typing.SupportsFloat | typing.SupportsIndex = 5.0, echo_misses: typing.SupportsInt | typing.SupportsIndex = 3, request_timeout: typing.SupportsFloat | typing.SupportsIndex = 30.0, bundle_chunk: typing.SupportsInt | typing.SupportsIndex = 5000, ssl_private_key: os.PathLike | str | bytes | None = None, ssl_certificate: os.PathLike | str | bytes | None = None, ssl_ca_certificate: os.PathLike | str | bytes | None = None, protocols: str | collections.abc.Sequence[Version | str] | None = None, timeout: typing.SupportsFloat | typing.SupportsIndex | None = None) -> None:
         """
         topology: Topology; targets: {switch name: 'unix:PATH' | 'tcp:IP[:PORT]' | 'ssl:IP[:PORT]'};
         transport: a Transport (default: native_transport()); options: TranslatorOptions;
         state_file: JSON policy file kept across restarts (loaded now, replaced atomically on change).
-        Further keyword arguments are connection options as for Transport.connect(). Connects nothing
-        until reconcile(), start() or a change.
+        Connects nothing until reconcile(), start() or a change.
+        
+        Connection options (keyword-only): versions (Version members or names, or 'OpenFlow13,OpenFlow15'; default: every version libvtap speaks), echo_interval (seconds between keepalive echos, 0: none), echo_misses (unanswered echos before the switch counts as gone), request_timeout (seconds), bundle_chunk (most messages in one bundle), ssl_private_key, ssl_certificate, ssl_ca_certificate (PEM files for ssl: targets). protocols and timeout are older names of versions and request_timeout.
         """
     def add(self, policy: TapPolicy, *, tenant: str | None = None) -> int:
         """
@@ -2027,7 +2071,7 @@ class Service:
         """
         The policy, or None.
         """
-    def list(self, *, tenant: str | None = None) -> list[TapPolicy]:
+    def list(self, *, tenant: str | None = None) -> builtins.list[TapPolicy]:
         """
         The caller's policies, by id.
         """
@@ -2035,9 +2079,9 @@ class Service:
         """
         Replaces the policy with the same id.
         """
-    def on_event(self, handler: collections.abc.Callable) -> None:
+    def on_event(self, handler: collections.abc.Callable[[ServiceEvent], typing.Any]) -> None:
         """
-        Calls handler(ServiceEvent) for every event (from the thread that caused it).
+        Calls handler(ServiceEvent) for every event (from the thread that caused it); its result is ignored.
         """
     def plan(self) -> Plan:
         """
@@ -2068,12 +2112,12 @@ class Service:
         Stops the background thread.
         """
     @property
-    def connected(self) -> list[str]:
+    def connected(self) -> builtins.list[str]:
         """
         Names of the switches with an open connection.
         """
     @property
-    def inactive(self) -> list[int]:
+    def inactive(self) -> builtins.list[int]:
         """
         Ids of policies that do not resolve in the topology.
         """
@@ -2138,4 +2182,4 @@ PORT_CONTROLLER: int = 4294967293
 PORT_IN_PORT: int = 4294967288
 PORT_LOCAL: int = 4294967294
 PORT_NORMAL: int = 4294967290
-__version__: str = '0.1.0'
+__version__: str = '0.2.0'

@@ -19,7 +19,8 @@ APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev lib
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
 # nbclient, nbformat, ipykernel, matplotlib and tqdm execute the notebooks (notebooks/) headless.
-PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm)
+# mypy (mypy.stubtest) and pybind11-stubgen: tests/python/test_stubs.py checks the stubs against vtap._core.
+PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm "mypy>=2.4" "pybind11-stubgen>=3.0")
 
 step() { printf '\n=== %s\n' "$*"; }
 log() { printf '==> %s\n' "$*" >&2; }

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import copy
 import enum
+import ipaddress
 import json
 import pickle
 import subprocess
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -33,6 +35,7 @@ def test_version_and_all():
     public = [n for n in dir(vtap._core) if not n.startswith("_")]
     missing = set(public) - set(vtap.__all__)
     assert not missing, f"not re-exported by vtap.__all__: {sorted(missing)}"
+    assert vtap._core.__all__ == sorted(public)
 
 
 def test_every_public_name_has_a_docstring():
@@ -97,6 +100,92 @@ def test_bad_address_text_raises_parse_error(cls, text):
         getattr(vtap, cls)(text)
     assert isinstance(info.value, vtap.Error) and isinstance(info.value, RuntimeError)
     assert str(info.value)
+
+
+def test_ipaddress_objects_are_addresses_and_prefixes():
+    v4, v6 = ipaddress.ip_address("10.1.2.3"), ipaddress.ip_address("2001:db8::5")
+    assert vtap.Ipv4Address(v4) == vtap.Ipv4Address("10.1.2.3")
+    assert vtap.Ipv4Address(address=ipaddress.ip_interface("10.1.2.3/8")) == vtap.Ipv4Address("10.1.2.3")
+    assert vtap.Ipv6Address(v6) == vtap.Ipv6Address("2001:db8::5")
+    assert vtap.Ipv6Address(ipaddress.ip_address("fe80::1%eth0")) == vtap.Ipv6Address("fe80::1")  # no scope
+    assert vtap.Ipv4Prefix(ipaddress.ip_network("10.0.0.0/8")) == vtap.Ipv4Prefix("10.0.0.0/8")
+    assert vtap.Ipv4Prefix(network=ipaddress.ip_network("0.0.0.0/0")).length == 0
+    assert vtap.Ipv6Prefix(ipaddress.ip_network("2001:db8::/32")) == vtap.Ipv6Prefix("2001:db8::/32")
+    assert vtap.Ipv4Prefix(address=v4, length=16) == vtap.Ipv4Prefix("10.1.0.0/16")
+    assert vtap.Ipv6Prefix(address="2001:db8::5", length=64) == vtap.Ipv6Prefix("2001:db8::/64")
+    assert v4 in vtap.Ipv4Prefix("10.0.0.0/8") and "10.9.9.9" in vtap.Ipv4Prefix("10.0.0.0/8")
+    assert vtap.Ipv6Prefix("2001:db8::/32").contains(v6) and not vtap.Ipv4Prefix("11.0.0.0/8").contains(v4)
+
+    e = vtap.Endpoint(mac="fa:00:00:00:00:01", ip=v6)
+    assert e.ip == vtap.Ipv6Address("2001:db8::5") and isinstance(e.ip, vtap.Ipv6Address)
+    e.ip = v4
+    assert e.ip == vtap.Ipv4Address("10.1.2.3")
+    e.ip = None
+    assert e.ip is None
+    t = vtap.TunnelTarget(remote_ip=ipaddress.IPv4Address("192.0.2.9"), key=7)
+    assert t.remote_ip == vtap.Ipv4Address("192.0.2.9")
+    t.remote_ip = ipaddress.IPv4Address("192.0.2.10")
+    assert t.remote_ip == vtap.Ipv4Address("192.0.2.10")
+    t.remote_ip = "192.0.2.11"
+    assert t.remote_ip == vtap.Ipv4Address("192.0.2.11")
+    h = vtap.Host(name="vm9", mac="fa:00:00:00:00:09", ip=ipaddress.ip_address("10.1.1.9"),
+                  ipv6=ipaddress.ip_address("fd00::9"), switch_name="s1", port=9)
+    assert h.ip == vtap.Ipv4Address("10.1.1.9") and h.ipv6 == vtap.Ipv6Address("fd00::9")
+    h.ipv6 = ipaddress.IPv6Address("fd00::10")
+    assert h.ipv6 == vtap.Ipv6Address("fd00::10")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: vtap.Endpoint(ip=ipaddress.ip_network("10.0.0.0/8")),  # a network is no address
+    lambda: vtap.Endpoint(ip=10),
+    lambda: vtap.Endpoint(mac=b"fa:00:00:00:00:01"),
+    lambda: vtap.Host(name="vm9", mac="fa:00:00:00:00:09", ip=ipaddress.ip_address("fd00::9"),
+                      switch_name="s1", port=9),  # ip is IPv4 only
+    lambda: vtap.TunnelTarget(remote_ip=None),
+    lambda: vtap.Ipv4Prefix(ipaddress.ip_network("2001:db8::/32")),
+    lambda: vtap.TapPolicy(filter=80),
+    lambda: vtap.TranslatorOptions(groups="1-10"),
+])
+def test_arguments_of_another_type_raise_type_error(call):
+    with pytest.raises(TypeError):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: vtap.Endpoint(ip="10.1.1.300"),
+    lambda: vtap.Endpoint(mac="fa:00"),
+    lambda: vtap.Host(name="vm9", mac="fa:00:00:00:00:09", ipv6="fd00:::9", switch_name="s1", port=9),
+    lambda: vtap.TunnelTarget(remote_ip="192.0.2"),
+    lambda: vtap.Ipv4Prefix(address="10.1.1", length=8),
+    lambda: vtap.Match("tcp").intersect("tp_dst=80"),
+])
+def test_text_that_does_not_parse_raises_parse_error(call):
+    with pytest.raises(vtap.ParseError):
+        call()
+
+
+def test_equality_follows_the_python_protocol():
+    # Another type gives NotImplemented: Python then asks the other operand.
+    for value in (vtap.Match("tcp"), vtap.Ipv4Address("10.0.0.1"), vtap.IdRange(1, 2), vtap.SwitchPlan(),
+                  vtap.Endpoint(ip="10.0.0.1"), vtap.TapPolicy()):
+        assert value == mock.ANY and not (value != mock.ANY)
+        assert value != 42 and not (value == None)  # noqa: E711
+        assert value == value and not (value != value)
+    assert vtap.Match("tcp").__eq__(42) is NotImplemented
+    # What converted before still does: text for addresses and matches, tuples for id ranges.
+    assert vtap.Ipv4Address("10.0.0.1") == "10.0.0.1" and vtap.Match("tcp") == "tcp"
+    assert vtap.IdRange(1, 2) == (1, 2) and vtap.IdRange(1, 2) != (1, 3)
+    assert vtap.Ipv4Address("10.0.0.1") != "not an address"
+
+
+def test_id_ranges_from_tuples():
+    options = vtap.TranslatorOptions(groups=(100, 199), meters=[7, 9])
+    assert options.groups == vtap.IdRange(100, 199) and options.meters == vtap.IdRange(7, 9)
+    options.groups = (5, 6)
+    assert options.groups == vtap.IdRange(5, 6)
+    options.meters = vtap.IdRange(1, 1)
+    assert options.meters == vtap.IdRange(1, 1)
+    assert vtap.TranslatorOptions().groups == vtap.DEFAULT_GROUP_RANGE
 
 
 # --------------------------------------------------------------------------- matches

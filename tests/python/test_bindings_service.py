@@ -96,3 +96,22 @@ def test_the_watchdog_repairs_a_crashed_switch_and_calls_back_from_its_thread(ne
             assert time.monotonic() < deadline
             time.sleep(0.1)
         assert threading.get_ident() not in threads or len(threads) > 1  # also called from the watchdog
+
+
+def test_connection_options_transport_and_context_manager(net, tmp_path):
+    topo = vtap.Topology.from_json(json.dumps(net.topo.to_json()))
+    targets = {s: f"unix:{net.ovs.dir}/{s}.mgmt" for s in net.topo.switches}
+    results = []
+    svc = vtap.Service(topo, targets, None, state_file=tmp_path / "state.json", protocols=["OpenFlow15"],
+                       timeout=10, echo_interval=0)
+    with svc as same:
+        assert same is svc
+        svc.on_event(lambda event: results.append(event) or 42)  # the handler's result is ignored
+        svc.add(vtap.policies_from_json(json.dumps({"policies": [policy(0, "vm1", "vm2", "vm3")]}))[0])
+        assert sorted(svc.connected) == sorted(net.topo.switches) and results
+    again = vtap.Service(topo, targets, transport=vtap.native_transport(), state_file=str(tmp_path / "state.json"))
+    assert [p.id for p in again.list()] == [1]
+    with pytest.raises(TypeError, match="no_such_option"):
+        vtap.Service(topo, targets, no_such_option=1)
+    with pytest.raises(vtap.ParseError, match="OpenFlow99"):
+        vtap.Service(topo, targets, versions="OpenFlow99")

@@ -121,6 +121,45 @@ def test_context_manager_options_and_apply(net):
         vtap.native_transport().connect(target(net, "s1"), no_such_option=1)
 
 
+def test_connection_options_are_keyword_arguments(net):
+    transport = vtap.native_transport()
+    # The older names still work: protocols (as vtapctl -O/--protocols) and timeout.
+    conn = transport.connect(target(net, "s1"), protocols="OpenFlow13,OpenFlow14", timeout=10)
+    with conn as same:
+        assert same is conn and conn.version is vtap.Version.of14
+    assert not conn.is_open
+    with transport.connect(target(net, "s1"), versions=(vtap.Version.of13,), echo_interval=2.5, echo_misses=2,
+                           request_timeout=5, bundle_chunk=100) as conn:
+        assert conn.version is vtap.Version.of13
+    with transport.connect(target(net, "s1"), versions={"OpenFlow15"}) as conn:
+        assert conn.version is vtap.Version.of15
+
+
+@pytest.mark.parametrize("options,error", [
+    ({"versions": ["OpenFlow99"]}, vtap.ParseError),
+    ({"versions": "OpenFlow13,"}, vtap.ParseError),
+    ({"versions": [13]}, TypeError),
+    ({"request_timeout": -1}, ValueError),
+    ({"echo_interval": "5"}, TypeError),
+    ({"versions": "OpenFlow13", "protocols": "OpenFlow14"}, TypeError),
+    ({"request_timeout": 5, "timeout": 6}, TypeError),
+    ({"ssl_private_key": 1}, TypeError),
+])
+def test_connection_options_are_checked_before_connecting(options, error):
+    with pytest.raises(error):
+        vtap.native_transport().connect("unix:/nonexistent/s1.mgmt", **options)
+
+
+def test_connection_options_are_keyword_only():
+    signature = vtap.Transport.connect.__doc__.splitlines()[0]
+    assert "target: str, *, versions: " in signature and "kwargs" not in signature
+    assert "request_timeout: typing.SupportsFloat | typing.SupportsIndex = 30.0" in signature
+    with pytest.raises(TypeError):
+        vtap.native_transport().connect("unix:/nonexistent/s1.mgmt", ["OpenFlow13"])
+    with pytest.raises(TypeError):
+        vtap.native_transport().connect(5)  # once a crash: py::keep_alive ran on the failed call
+
+
 def test_refusal_raises_transport_error_and_rolls_back(net):
     tr = translator_for(net.topo, POLICIES[:1])
     with vtap.native_transport().connect(target(net, "s1")) as conn:
