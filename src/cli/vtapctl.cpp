@@ -42,7 +42,8 @@ Commands:
       ovs-ofctl syntax.
   serve --topology T.json --state FILE --switch NAME=TARGET... [--interval=MS]
       Keep every switch holding exactly the plan of the policies in FILE (created
-      when missing, rewritten atomically on every change): reconcile on start and
+      when missing; each change is appended to FILE.journal, which is folded into
+      FILE now and then and on exit): reconcile on start and
       every MS milliseconds (default 1000), repair drift, reinstall after a switch
       restarts. Prints one line per event. Listens for the commands below on
       --unixctl=PATH (default FILE.ctl); stops on SIGINT or SIGTERM.

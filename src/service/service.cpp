@@ -120,13 +120,6 @@ struct Service::Impl {
     return it->second;
   }
 
-  void save() {
-    if (!opt.store) return;
-    std::vector<TapPolicy> all;
-    for (const auto& [id, p] : policies) all.push_back(p);
-    opt.store->save(all);
-  }
-
   // A translator over `topology` holding every policy that resolves there.
   std::unique_ptr<Translator> build(std::set<std::uint32_t>& failed, std::vector<std::pair<std::uint32_t, std::string>>& why) {
     auto t = std::make_unique<Translator>(topology, opt.translator);
@@ -201,13 +194,17 @@ struct Service::Impl {
     raise(Kind::switch_disconnected, name, std::nullopt, e.what());
   }
 
-  // Moves every reachable switch to `to`, make-before-break, step by step across switches.
-  // Returns the modifications sent to each. A refusal is rethrown unless `tolerant`;
-  // unreachable switches are skipped (reconcile() repairs them).
-  std::map<std::string, std::size_t> walk(const Plan& to, bool tolerant) {
+  // Moves every reachable switch (of `only`, when given) to `to`, make-before-break, step by
+  // step across switches. Returns the modifications sent to each. A refusal is rethrown
+  // unless `tolerant`; unreachable switches are skipped (reconcile() repairs them).
+  std::map<std::string, std::size_t> walk(const Plan& to, bool tolerant, const std::set<std::string>* only = nullptr) {
     std::set<std::string> names;
-    for (const auto& [name, t] : targets) names.insert(name);
-    for (const auto& [name, sp] : to.switches) names.insert(name);
+    if (only) {
+      names = *only;
+    } else {
+      for (const auto& [name, t] : targets) names.insert(name);
+      for (const auto& [name, sp] : to.switches) names.insert(name);
+    }
     std::map<std::string, SwitchPlan> want;  // of every reachable switch
     for (const auto& name : names)
       if (live(name)) {
@@ -255,9 +252,17 @@ struct Service::Impl {
     const auto found = policies.find(id);
     const std::optional<TapPolicy> old = found == policies.end() ? std::nullopt : std::optional(found->second);
     const bool was_active = old && !inactive.contains(id);
-    if (was_active) translator->remove(id);
+    // Only the switches the translator changed are planned, diffed and sent to: a change
+    // costs what it changes, not the whole plan.
+    std::set<std::string> changed;
+    auto note = [&] { changed.insert(translator->changed_switches().begin(), translator->changed_switches().end()); };
+    if (was_active) {
+      translator->remove(id);
+      note();
+    }
     if (next) try {
         translator->add(*next);  // validates; throws PolicyError with nothing changed
+        note();
       } catch (...) {
         if (was_active) translator->add(*old);
         throw;
@@ -266,16 +271,22 @@ struct Service::Impl {
       if (next) translator->remove(id);
       if (was_active) translator->add(*old);
     };
+    auto plan_of_changed = [&] {
+      Plan p;
+      for (const auto& name : changed)
+        if (SwitchPlan sp = translator->plan(name); !sp.empty()) p.switches.emplace(name, std::move(sp));
+      return p;
+    };
     touched.clear();
     try {
-      walk(translator->plan(), false);
+      walk(plan_of_changed(), false, &changed);
     } catch (const OwnershipError& e) {
       put_back();  // nothing was sent
       raise(Kind::failed, "", id, e.what());
       throw;
     } catch (const TransportError& e) {
       put_back();
-      walk(translator->plan(), true);
+      walk(plan_of_changed(), true, &changed);
       std::string what = "policy " + std::to_string(id) + ": " + e.what();
       for (const auto& name : touched)
         if (!peers[name].open())
@@ -292,11 +303,11 @@ struct Service::Impl {
     };
     record(next, true);
     try {
-      save();
+      if (opt.store) opt.store->record(id, next ? &*next : nullptr);
     } catch (const Error& e) {
       record(old, was_active);
       put_back();
-      walk(translator->plan(), true);
+      walk(plan_of_changed(), true, &changed);
       raise(Kind::failed, "", id, e.what());
       throw;
     }

@@ -123,6 +123,7 @@ struct Translator::State {
   std::set<std::uint16_t> free_marks;
   std::unordered_map<std::string, std::unordered_map<std::string, std::uint32_t>> next_hop_cache;
   std::map<PortRef, PortRef> peers;
+  std::set<std::string> changed_switches;  // those the last add() or remove() changed
 
   State(Topology t, TranslatorOptions o) : topo(std::move(t)), opt(o) {
     if (opt.first_mark == 0 || opt.first_mark > opt.last_mark || opt.last_mark > 4094)
@@ -137,6 +138,12 @@ struct Translator::State {
       peers.emplace(l.a, l.b);
       peers.emplace(l.b, l.a);
     }
+  }
+
+  // The state of switch `sw`, noted as changed by the current add() or remove().
+  SwitchState& touch(const std::string& sw) {
+    changed_switches.insert(sw);
+    return switches[sw];
   }
 
   // Whether the original, resubmitted into the switch's pipeline, reaches the taps again.
@@ -308,7 +315,7 @@ struct Translator::State {
     routes.erase(r);
     const std::uint16_t mark = streams.at(rk.stream).value;
     for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.target))) {
-      auto& rules = switches[hop.switch_name].path_rules;
+      auto& rules = touch(hop.switch_name).path_rules;
       auto it = rules.find({hop.in_port, mark});
       if (--it->second.refs == 0) rules.erase(it);
     }
@@ -317,7 +324,7 @@ struct Translator::State {
 
   // The copy table rule of a stream on its sender's switch: meter, then finish the copy.
   void acquire_copy_rule(const std::string& sw, const StreamKey& key, std::uint16_t mark, std::vector<Action> finish) {
-    auto [it, inserted] = switches[sw].copy_rules.try_emplace(mark);
+    auto [it, inserted] = touch(sw).copy_rules.try_emplace(mark);
     ++it->second.refs;
     if (!inserted) return;
     FlowRule& r = it->second.value;
@@ -330,7 +337,7 @@ struct Translator::State {
   }
 
   void release_copy_rule(const std::string& sw, const StreamKey& key) {
-    auto& rules = switches[sw].copy_rules;
+    auto& rules = touch(sw).copy_rules;
     auto it = rules.find(streams.at(key).value);
     if (--it->second.refs == 0) rules.erase(it);
     release_mark(key);
@@ -352,7 +359,7 @@ struct Translator::State {
   }
 
   void add_path_rule(const Hop& hop, std::uint16_t mark, const Host& monitor, const StreamKey& stream) {
-    auto& rules = switches[hop.switch_name].path_rules;
+    auto& rules = touch(hop.switch_name).path_rules;
     auto [it, inserted] = rules.try_emplace({hop.in_port, mark});
     ++it->second.refs;
     if (!inserted) return;
@@ -380,7 +387,7 @@ struct Translator::State {
   }
 
   void acquire_meter(const std::string& sw, const TapPolicy& p) {
-    auto [it, inserted] = switches[sw].meters.try_emplace(meter_id(p));
+    auto [it, inserted] = touch(sw).meters.try_emplace(meter_id(p));
     ++it->second.refs;
     if (inserted) {
       const RateLimit& rl = *p.rate_limit;
@@ -392,7 +399,7 @@ struct Translator::State {
   void release(const std::string& sw, const ElementOutput& out, bool keep_group) {
     for (const RouteKey& rk : out.routes) release_route(rk);
     for (const StreamKey& key : out.copy_rules) release_copy_rule(sw, key);
-    auto& st = switches[sw];
+    auto& st = touch(sw);
     for (std::uint32_t id : out.meters) {
       auto it = st.meters.find(id);
       if (--it->second.refs == 0) st.meters.erase(it);
@@ -484,7 +491,7 @@ struct Translator::State {
   // Builds (and acquires what it needs for) the rule and group of one element.
   ElementOutput make_output(const std::string& sw, const Match& m, const Element& e,
                             std::optional<std::uint32_t> keep_group) {
-    SwitchState& st = switches[sw];
+    SwitchState& st = touch(sw);
     if (opt.priority + e.depth > 0xffff)
       throw LimitError("filter", "composed rules on " + sw + " nest " + std::to_string(e.depth) +
                                      " deep, beyond the highest OpenFlow priority above " + std::to_string(opt.priority));
@@ -567,14 +574,14 @@ struct Translator::State {
 
   void insert_tap(const Tap& t) {
     const std::string& sw = t.sender->switch_name;
-    Partition& part = switches[sw].partitions[t.sender->port];
+    Partition& part = touch(sw).partitions[t.sender->port];
     sync(sw, part, insert_closure(part, t, sw));
   }
 
   // Rebuilds the partition of `t` without it; elements that stay the same keep their rules.
   void erase_tap(const Tap& t) {
     const std::string& sw = t.sender->switch_name;
-    auto& parts = switches[sw].partitions;
+    auto& parts = touch(sw).partitions;
     auto found = parts.find(t.sender->port);
     if (found == parts.end()) return;
     Partition old = std::move(found->second);
@@ -597,7 +604,7 @@ struct Translator::State {
       if (e.out) release(sw, *e.out, false);
     // Group ids kept by moved outputs were erased by releases above only if they were
     // not moved; restore any id still in use.
-    for (auto& [m, e] : found->second.elements()) switches[sw].group_ids.insert(e.out->group.group_id);
+    for (auto& [m, e] : found->second.elements()) touch(sw).group_ids.insert(e.out->group.group_id);
     if (found->second.keys().empty()) parts.erase(found);
   }
 };
@@ -610,6 +617,7 @@ Translator& Translator::operator=(Translator&&) noexcept = default;
 
 std::uint32_t Translator::add(TapPolicy policy) {
   State& s = *state_;
+  s.changed_switches.clear();
   if (policy.id == 0) policy.id = s.policies.empty() ? 1 : s.policies.rbegin()->first + 1;
   std::vector<Tap> new_taps = s.validate(policy);
   const std::uint32_t id = policy.id;
@@ -636,6 +644,7 @@ std::uint32_t Translator::add(TapPolicy policy) {
 
 void Translator::remove(std::uint32_t id) {
   State& s = *state_;
+  s.changed_switches.clear();
   if (!s.policies.contains(id)) throw Error("policy " + std::to_string(id) + ": no such policy");
   for (bool reverse : {true, false}) {
     auto it = s.taps.find(tap_key(id, reverse));
@@ -656,6 +665,8 @@ std::vector<const TapPolicy*> Translator::policies() const {
   for (const auto& [id, p] : state_->policies) out.push_back(&p);
   return out;
 }
+
+const std::set<std::string>& Translator::changed_switches() const noexcept { return state_->changed_switches; }
 
 const Topology& Translator::topology() const noexcept { return state_->topo; }
 const TranslatorOptions& Translator::options() const noexcept { return state_->opt; }

@@ -398,3 +398,25 @@ TEST(TranslatorProperty, PlanWalkAgreesWithModel) {
 
 }  // namespace
 }  // namespace vtap
+
+namespace vtap {
+namespace {
+
+TEST(TranslatorChanges, AChangeNamesOnlyTheSwitchesWhosePlanItChanged) {
+  using namespace vtap::testing;
+  Translator t(line(3, {{1, 1}, {2, 1}, {3, 3}, {4, 2}, {5, 2}, {6, 2}}));
+  t.add(policy(1, 1, 2, 3, "tcp"));  // vm3 on s3: the copy crosses s2
+  EXPECT_EQ(t.changed_switches(), (std::set<std::string>{"s1", "s2", "s3"}));
+  t.add(policy(2, 4, 5, 6, "udp"));  // all on s2
+  EXPECT_EQ(t.changed_switches(), std::set<std::string>{"s2"});
+  const Plan before = t.plan();
+  t.remove(2);
+  EXPECT_EQ(t.changed_switches(), std::set<std::string>{"s2"});
+  for (const auto& [name, sp] : before.switches)
+    if (!t.changed_switches().contains(name)) {
+      EXPECT_EQ(t.plan(name), sp) << name;
+    }
+}
+
+}  // namespace
+}  // namespace vtap

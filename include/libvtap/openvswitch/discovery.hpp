@@ -2,7 +2,7 @@
 /// @file
 /// Topology discovery from Open vSwitch databases (OVSDB), the way OpenStack (Neutron/Nova)
 /// and OVN mark VM interfaces. Available when libvtap is built with libopenvswitch
-/// (CMake option VTAP_WITH_OPENVSWITCH, target libvtap::ovs).
+/// (CMake option VTAP_WITH_OPENVSWITCH, target libvtap::openvswitch).
 ///
 /// One database per compute node. What is read:
 ///

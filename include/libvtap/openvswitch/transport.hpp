@@ -2,7 +2,7 @@
 /// @file
 /// The libopenvswitch transport: the same vtap::Transport as make_native_transport(), but
 /// every message goes through Open vSwitch's own library (built from Debian's
-/// openvswitch-source; CMake option VTAP_WITH_OPENVSWITCH, target libvtap::ovs):
+/// openvswitch-source; CMake option VTAP_WITH_OPENVSWITCH, target libvtap::openvswitch):
 ///
 /// - connections are OVS `vconn`s (`vconn_open_block`), so `tcp:`, `unix:` and `ssl:`
 ///   targets mean what they mean to `ovs-ofctl`;

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -112,6 +113,9 @@ class Translator {
   Plan plan() const;
   /// The state of one switch (empty when it needs none).
   SwitchPlan plan(const std::string& switch_name) const;
+  /// The switches whose plan the last add() or remove() may have changed (a change costs
+  /// what it changes: callers re-plan and diff only these).
+  const std::set<std::string>& changed_switches() const noexcept;
 
   /// The rewriting rules of one switch with the policies they serve, by group id.
   std::vector<TapRule> tap_rules(const std::string& switch_name) const;
