@@ -1,17 +1,14 @@
 #include "libvtap/model/flow.hpp"
 
+#include "../common/overloaded.hpp"
+
 #include <cstdio>
 #include <sstream>
 
 namespace vtap {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using detail::Overloaded;
 
 std::string hex(std::uint64_t v) {
   char buf[24];

@@ -2,16 +2,12 @@
 #include <optional>
 
 #include "libvtap/translate/explain.hpp"
+#include "../common/overloaded.hpp"
 
 namespace vtap {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using detail::Overloaded;
 
 std::uint64_t uint_of(const Match::Entry& e) {
   std::uint64_t v = 0;
