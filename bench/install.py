@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "python"))
-from ovs_sandbox import OvsSandbox  # noqa: E402
+sys.path[:0] = [str(ROOT / "build" / "python")]  # vtap as built by CMake
+from vtap.sandbox import OvsSandbox  # noqa: E402
 
 
 def write_inputs(workdir: Path, n: int) -> None:
@@ -96,7 +96,7 @@ def main() -> int:
                 for transport in list(transports):
                     fresh_bridge(ovs)
                     before = cpu_of(vswitchd)
-                    run = subprocess.run([str(bench), "--target", f"unix:{ovs.dir}/s1.mgmt", "--topology",
+                    run = subprocess.run([str(bench), "--target", ovs.mgmt("s1"), "--topology",
                                           str(work / "topology.json"), "--policies", str(work / "policies.json"),
                                           "--transport", transport], capture_output=True, text=True)
                     if run.returncode == 3:  # Not in this build.

@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "python"))
-from ovs_sandbox import OvsSandbox  # noqa: E402
+sys.path[:0] = [str(ROOT / "build" / "python")]  # vtap as built by CMake
+from vtap.sandbox import OvsSandbox  # noqa: E402
 
 HOSTS = [("vm1", "fa:16:3e:00:00:01", 1), ("vm2", "fa:16:3e:00:00:02", 2), ("vm3", "fa:16:3e:00:00:03", 3)]
 
@@ -88,17 +88,17 @@ def main() -> int:
                "--policies", str(ovs.dir / "policies.json"), "--out", str(ovs.dir / "plan"))
             for name, text in zip(("add", "delete"), ofctl_bundles(ovs.dir / "plan")):
                 (ovs.dir / f"{name}.bundle").write_text(text)
-            ofctl = f"ovs-ofctl -O OpenFlow15 bundle unix:{ovs.dir}/s1.mgmt"
+            ofctl = f"ovs-ofctl -O OpenFlow15 bundle {ovs.mgmt('s1')}"
             vsctl = f"ovs-vsctl --db={ovs.db} --timeout=10"
             mirror_add = (f"{vsctl} -- --id=@p get Port {tag}-vm3 -- --id=@m create Mirror name=m select_all=true "
                           f"output_port=@p -- set Bridge s1 mirrors=@m >/dev/null")
             # Removing a Mirror does not reach cached datapath flows either: purge them, so that
             # the copies stop before the next trial.
-            purge = f"ovs-appctl --target={ovs.dir}/ovs-vswitchd.{ovs.pids['ovs-vswitchd']}.ctl revalidator/purge"
+            purge = f"ovs-appctl --target={ovs.ctl()} revalidator/purge"
             mirror_clear = f"{vsctl} clear Bridge s1 mirrors && {purge} >/dev/null"
             done = subprocess.run(
                 [str(Path(args.build) / "bench" / "bench_latency"), "--topology", str(ovs.dir / "topology.json"),
-                 "--switch", f"s1=unix:{ovs.dir}/s1.mgmt", "--sender", f"{tag}-vm1:eth0",
+                 "--switch", f"s1={ovs.mgmt('s1')}", "--sender", f"{tag}-vm1:eth0",
                  "--monitor", f"{tag}-vm3:eth0", "--sender-mac", HOSTS[0][1], "--receiver-mac", HOSTS[1][1],
                  "--monitor-mac", HOSTS[2][1], "--trials", str(args.trials),
                  "--peer", "ovs-ofctl", f"{ofctl} {ovs.dir}/add.bundle", f"{ofctl} {ovs.dir}/delete.bundle",

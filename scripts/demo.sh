@@ -8,7 +8,8 @@
 # Policy 2 (an MPLS label together with UDP) is refused with a clear error.
 #
 # It installs what is missing, builds, starts ovsdb-server/ovs-vswitchd in a private
-# directory (netdev datapath), installs the policies with `vtapctl apply` over libvtap's own
+# directory (netdev datapath) with libvtap's launcher (python3 -m vtap.sandbox, as the tests
+# do), installs the policies with `vtapctl apply` over libvtap's own
 # OpenFlow transport, sends packets with scapy, and shows what each monitor captured. Everything it
 # starts is stopped on exit, also on failure or Ctrl-C.
 set -euo pipefail
@@ -28,6 +29,8 @@ TAG="vd$$"                       # unique suffix for namespaces and veths
 NAMESPACES=()
 export OVS_RUNDIR="$WORK" OVS_LOGDIR="$WORK" OVS_DBDIR="$WORK" OVS_SYSCONFDIR="$WORK"
 DB="unix:$WORK/db.sock"
+# The private-Open-vSwitch launcher the tests and benchmarks use (python/vtap/sandbox.py).
+sandbox() { PYTHONPATH="$REPO_ROOT/build/python${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m vtap.sandbox "$@"; }
 
 cleanup() {
   local status=$?
@@ -36,14 +39,7 @@ cleanup() {
     [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null
   done
   for ns in "${NAMESPACES[@]}"; do ip netns delete "$ns" 2>/dev/null; done
-  for daemon in ovs-vswitchd ovsdb-server; do
-    if [[ -f "$WORK/$daemon.pid" ]]; then
-      local pid; pid="$(cat "$WORK/$daemon.pid")"
-      kill "$pid" 2>/dev/null
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null
-    fi
-  done
+  sandbox stop "$WORK"             # ovs-vswitchd, then ovsdb-server, by pid
   if [[ $status -eq 0 ]]; then rm -rf "$WORK"; else echo "demo failed; logs kept in $WORK" >&2; fi
   exit $status
 }
@@ -54,16 +50,9 @@ vsctl() { ovs-vsctl --db="$DB" --timeout=10 "$@"; }
 ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
 
 step "starting a private Open vSwitch in $WORK"
-ovsdb-tool create "$WORK/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-ovsdb-server --remote="punix:$WORK/db.sock" --pidfile="$WORK/ovsdb-server.pid" --detach \
-  --log-file="$WORK/ovsdb-server.log" "$WORK/conf.db"
-vsctl --no-wait init
-ovs-vswitchd "$DB" --pidfile="$WORK/ovs-vswitchd.pid" --detach --log-file="$WORK/ovs-vswitchd.log"
-
+sandbox start --dummy=none "$WORK"   # user space, real devices (veth): netdev bridges
 for sw in s1 s2; do
-  vsctl add-br "$sw" -- set bridge "$sw" datapath_type=netdev fail_mode=secure \
-    protocols=OpenFlow13,OpenFlow14,OpenFlow15 other-config:datapath-id=000000000000000${sw#s}
-  ofctl del-flows "$sw"
+  sandbox add-bridge "$WORK" "$sw" "${sw#s}"   # fail_mode=secure, OpenFlow 1.3-1.5, no flows
 done
 vsctl add-port s1 s1-patch -- set interface s1-patch type=patch options:peer=s2-patch ofport_request=10 \
   -- add-port s2 s2-patch -- set interface s2-patch type=patch options:peer=s1-patch ofport_request=10

@@ -7,19 +7,19 @@ sockets in it:
   ``ovsdb-tool create`` from ``/usr/share/ovn/ovn-{nb,sb}.ovsschema``) and ``ovn-northd``;
 * the chassis: an ``ovsdb-server`` + ``ovs-vswitchd`` with the integration bridge
   ``br-int`` (``datapath_type=netdev``, no kernel module), started by
-  :class:`vtap.testbed.Testbed` inside a network namespace of its own, and
-  ``ovn-controller`` (``ovn-remote`` the Southbound socket, ``ovn-encap-type=geneve``,
-  ``ovn-encap-ip=127.0.0.1``, ``ovn-bridge-datapath-type=netdev``);
+  :class:`vtap.testbed.Testbed` (with :class:`vtap.sandbox.OvsSandbox`) inside a network
+  namespace of its own, and ``ovn-controller`` (``ovn-remote`` the Southbound socket,
+  ``ovn-encap-type=geneve``, ``ovn-encap-ip=127.0.0.1``, ``ovn-bridge-datapath-type=netdev``);
 * one logical switch with a logical port per VM (``lsp-set-addresses "MAC IP"``), and per
   VM a network namespace whose ``eth0`` is a veth into ``br-int`` with
   ``external_ids:iface-id`` = the logical port's name (and ``attached-mac``), TX checksum
   offload off.
 
 Every process it started is stopped by its pid (checked against its command name, so a
-reused pid is never signalled) and every namespace and veth removed on every exit path:
-``__exit__`` (also after an exception or Ctrl-C), a SIGTERM (turned into
-``KeyboardInterrupt`` when no other handler is installed), garbage collection and
-interpreter exit::
+reused pid is never signalled: :class:`vtap.sandbox.Daemons`) and every namespace and veth
+removed on every exit path: ``__exit__`` (also after an exception or Ctrl-C), a SIGTERM
+(turned into ``KeyboardInterrupt`` when no other handler is installed), garbage collection
+and interpreter exit::
 
     from vtap.ovn import OvnChassis
 
@@ -38,15 +38,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
 import weakref
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from .testbed import SBIN, Testbed, TestbedError, Vm, _alive, _run
+from .sandbox import SBIN, Daemons, Lifecycle, interrupt_on_sigterm, ovs_env, run
+from .testbed import Testbed, TestbedError, Vm
 
 __all__ = ["OvnChassis", "OvnError", "ovn_installed"]
 
@@ -71,47 +70,19 @@ def ovn_installed() -> bool:
             and Path(NB_SCHEMA).is_file() and Path(SB_SCHEMA).is_file())
 
 
-def _stop(name: str, pid: int, timeout: float = 5.0) -> None:
-    """SIGTERM ``pid`` if it is still the program ``name``; SIGKILL it if it lingers."""
-    if not _alive(pid):
-        return
-    try:
-        if Path(f"/proc/{pid}/comm").read_text().strip() != name[:15]:
-            return  # never signal a reused pid
-    except OSError:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not _alive(pid):
-            return
-
-
-def _cleanup(pids: dict[str, int], testbed: Testbed, directory: str, keep: bool) -> None:
+def _cleanup(daemons: Daemons, testbed: Testbed, directory: str, keep: bool) -> None:
     """Stop ovn-controller, the chassis (testbed), ovn-northd and both databases, in that order.
 
     Module-level so the finalizer holds no reference to the :class:`OvnChassis`.
     """
-    if "ovn-controller" in pids:
-        _stop("ovn-controller", pids.pop("ovn-controller"))
+    daemons.stop("ovn-controller")
     testbed.stop()
-    for name, program in (("ovn-northd", "ovn-northd"), ("sb", "ovsdb-server"), ("nb", "ovsdb-server")):
-        if name in pids:
-            _stop(program, pids.pop(name))
+    daemons.stop_all()
     if not keep:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-class OvnChassis:
+class OvnChassis(Lifecycle):
     """A private OVN (NB, SB, northd) and one chassis (OVS + ovn-controller) with VMs.
 
     Parameters:
@@ -154,43 +125,29 @@ class OvnChassis:
         self.switch = switch
         self.system_id = system_id
         self.keep = keep if keep is not None else os.environ.get("VTAP_KEEP_OVN") == "1"
-        self.pids: dict[str, int] = {}
         self.vms: dict[str, Vm] = {}
         self.interfaces: dict[str, str] = {}
         self.chassis = None
         self._testbed = Testbed({BRIDGE: self._specs}, subnet=subnet, tenant=tenant, forwarding=False)
         self.dir = Path(tempfile.mkdtemp(prefix="vtap-ovn-"))
-        self._finalizer = weakref.finalize(self, _cleanup, self.pids, self._testbed, str(self.dir), self.keep)
+        self._daemons = Daemons(self.dir, OvnError)
+        self.pids = self._daemons.pids
+        self._finalizer = weakref.finalize(self, _cleanup, self._daemons, self._testbed, str(self.dir), self.keep)
         self._finalizer.atexit = True
 
     # ------------------------------------------------------------------ lifecycle
 
-    def __enter__(self) -> "OvnChassis":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def start(self, timeout: float = 30) -> None:
         """Start everything, create the logical switch and its ports, and wait until every
         port is bound to this chassis and ovn-controller has programmed ``br-int``."""
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _interrupt)  # so a SIGTERM cleans up like Ctrl-C
+        interrupt_on_sigterm()  # so a SIGTERM cleans up like Ctrl-C
         d = self.dir
         for name, schema in (("nb", NB_SCHEMA), ("sb", SB_SCHEMA)):
             self._run(["ovsdb-tool", "create", f"{d}/{name}.db", schema])
-            self._run(["ovsdb-server", f"--remote=punix:{d}/{name}.sock", f"--pidfile={d}/{name}.pid",
-                       f"--unixctl={d}/{name}.ctl", "--detach", "--no-chdir", f"--log-file={d}/{name}.log",
-                       f"{d}/{name}.db"])
-            self.pids[name] = int((d / f"{name}.pid").read_text())
-        self._run(["ovn-northd", f"--ovnnb-db={self.nb}", f"--ovnsb-db={self.sb}", f"--pidfile={d}/northd.pid",
-                   f"--unixctl={d}/northd.ctl", "--detach", "--no-chdir", f"--log-file={d}/northd.log"])
-        self.pids["ovn-northd"] = int((d / "northd.pid").read_text())
+            self._daemons.start(name, ["ovsdb-server", f"--remote=punix:{d}/{name}.sock", f"--unixctl={d}/{name}.ctl",
+                                       f"{d}/{name}.db"], self.env)
+        self._daemons.start("ovn-northd", ["ovn-northd", f"--ovnnb-db={self.nb}", f"--ovnsb-db={self.sb}",
+                                           f"--unixctl={d}/northd.ctl"], self.env, stem="northd")
         self.nbctl("ls-add", self.switch)
         for spec in self._specs:
             self.nbctl("lsp-add", self.switch, spec["name"], "--",
@@ -221,7 +178,7 @@ class OvnChassis:
         """Stop ovn-controller by its pid (SIGTERM, as a service stop or upgrade does) and start
         it again on the same databases; with ``wait``, return once every port is bound again
         and ovn-controller has caught up with the Northbound database (``--wait=hv``)."""
-        _stop("ovn-controller", self.pids.pop("ovn-controller"))
+        self._daemons.stop("ovn-controller")
         self._start_controller()
         if wait:
             self.wait_bound(timeout)
@@ -265,12 +222,9 @@ class OvnChassis:
     def env(self) -> dict[str, str]:
         """The environment of every command: OVN's directory, and the chassis' directory for
         Open vSwitch (``OVS_RUNDIR``: where ovn-controller finds ``br-int.mgmt``)."""
-        env = dict(os.environ)
-        env["PATH"] = env.get("PATH", "/usr/bin:/bin") + ":" + SBIN
-        ovs_dir = self.chassis.directory if self.chassis is not None else self.dir
+        env = ovs_env(self.chassis.directory if self.chassis is not None else self.dir)
         for var in ("RUNDIR", "LOGDIR", "DBDIR", "SYSCONFDIR"):
             env[f"OVN_{var}"] = str(self.dir)
-            env[f"OVS_{var}"] = str(ovs_dir)
         return env
 
     def vm(self, name: str) -> Vm:
@@ -329,19 +283,12 @@ class OvnChassis:
     # ------------------------------------------------------------------ internals
 
     def _start_controller(self) -> None:
-        d = self.dir
         # ovn-controller finds br-int's management socket in OVS_RUNDIR (the chassis' directory)
         # and puts its control socket, ovn-controller.PID.ctl, in OVN_RUNDIR (23.03 has no --unixctl).
-        self._run(["ovn-controller", f"unix:{self.chassis.directory}/db.sock", f"--pidfile={d}/ovn-controller.pid",
-                   "--detach", "--no-chdir",
-                   f"--log-file={d}/ovn-controller.log"])
-        self.pids["ovn-controller"] = int((d / "ovn-controller.pid").read_text())
+        self._daemons.start("ovn-controller", ["ovn-controller", self.chassis.ovs.db], self.env)
 
     def _run(self, argv: Sequence[str], timeout: float = 30) -> str:
-        try:
-            return _run(argv, env=self.env, timeout=timeout).stdout
-        except TestbedError as e:
-            raise OvnError(str(e)) from None
+        return run(argv, self.env, timeout=timeout, error=OvnError).stdout
 
     @staticmethod
     def _wrap(call, *args: str) -> str:

@@ -1,7 +1,8 @@
 """A private user-space Open vSwitch testbed: compute nodes and VMs as network namespaces.
 
-Each compute node is its own ``ovsdb-server`` + ``ovs-vswitchd`` (netdev datapath, no
-kernel module) running inside a network namespace of its own, with one integration bridge
+Each compute node is its own ``ovsdb-server`` + ``ovs-vswitchd`` (a
+:class:`vtap.sandbox.OvsSandbox`: netdev datapath, no kernel module) with ``ovs-vswitchd``
+running inside a network namespace of its own, with one integration bridge
 named after the node. Each VM is a namespace whose ``eth0`` is a veth into its node's
 bridge. Several nodes are joined by VXLAN tunnels over a veth underlay (OVS user-space
 tunnelling: the underlay address sits on a ``br-phy`` bridge in each node). Everything is
@@ -22,46 +23,26 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
-import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from .sandbox import Lifecycle, OvsError, OvsSandbox, interrupt_on_sigterm, run
+
 __all__ = ["Testbed", "TestbedError", "Vm", "Node"]
 
-SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-SBIN = "/usr/sbin:/sbin"
 
-
-class TestbedError(RuntimeError):
+class TestbedError(OvsError):
     """A command the testbed ran failed; the message has its output."""
 
     __test__ = False  # not a pytest test class
 
 
-def _run(argv: Sequence[str], env: Mapping[str, str] | None = None, check: bool = True,
-         timeout: float = 30) -> subprocess.CompletedProcess:
-    try:
-        proc = subprocess.run(list(map(str, argv)), env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise TestbedError(f"{' '.join(map(str, argv))}: timed out after {timeout}s") from e
-    if check and proc.returncode != 0:
-        raise TestbedError(f"{' '.join(map(str, argv))} failed ({proc.returncode}): {proc.stderr.strip()}")
-    return proc
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, ProcessLookupError):
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
+def _run(argv: Sequence[str], check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+    return run(argv, check=check, timeout=timeout, error=TestbedError)
 
 
 @dataclass
@@ -87,56 +68,47 @@ class Vm:
 
 @dataclass
 class Node:
-    """A compute node: its namespace, daemons and integration bridge."""
+    """A compute node: its namespace and its Open vSwitch (:class:`vtap.sandbox.OvsSandbox`,
+    ``ovs-vswitchd`` inside the namespace) with the integration bridge named after the node."""
 
     name: str
     namespace: str
-    directory: Path
+    ovs: OvsSandbox
     dpid: int
     underlay_ip: str | None = None
-    pids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        """The node's Open vSwitch directory (database, sockets, logs)."""
+        return self.ovs.dir
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return self.ovs.pids
 
     @property
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PATH"] = env.get("PATH", "/usr/bin:/bin") + ":" + SBIN
-        for var in ("OVS_RUNDIR", "OVS_LOGDIR", "OVS_DBDIR", "OVS_SYSCONFDIR"):
-            env[var] = str(self.directory)
-        return env
+        return self.ovs.env
 
     @property
     def target(self) -> str:
         """The OpenFlow target of the node's bridge."""
-        return f"unix:{self.directory}/{self.name}.mgmt"
+        return self.ovs.mgmt(self.name)
 
     def vsctl(self, *args: str) -> str:
-        return _run(["ovs-vsctl", f"--db=unix:{self.directory}/db.sock", "--timeout=20", *args], env=self.env).stdout
+        return self.ovs.vsctl(*args)
 
     def ofctl(self, *args: str) -> str:
-        return _run(["ovs-ofctl", "-O", "OpenFlow15", *args], env=self.env).stdout
+        """``ovs-ofctl`` (``-O OpenFlow15`` unless ARGS has ``-O``)."""
+        return self.ovs.ofctl(*args)
 
     def appctl(self, *args: str) -> str:
-        ctl = f"{self.directory}/ovs-vswitchd.{self.pids['ovs-vswitchd']}.ctl"
-        return _run(["ovs-appctl", f"--target={ctl}", *args], env=self.env).stdout
+        return self.ovs.appctl(*args)
 
 
 def _cleanup(nodes: list[Node], namespaces: list[str], links: list[str], root: str) -> None:
     for node in nodes:
-        for name in ("ovs-vswitchd", "ovsdb-server"):
-            pid = node.pids.get(name)
-            if pid is None or not _alive(pid):
-                continue
-            try:
-                if Path(f"/proc/{pid}/comm").read_text().strip() != name:
-                    continue  # never signal a reused pid
-                os.kill(pid, signal.SIGTERM)
-            except OSError:
-                continue
-            deadline = time.monotonic() + 5
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        node.ovs.stop()
     for link in links:
         subprocess.run(["ip", "link", "del", link], capture_output=True)
     for ns in reversed(namespaces):
@@ -144,7 +116,7 @@ def _cleanup(nodes: list[Node], namespaces: list[str], links: list[str], root: s
     shutil.rmtree(root, ignore_errors=True)
 
 
-class Testbed:
+class Testbed(Lifecycle):
     """Compute nodes and their VMs on private user-space Open vSwitch instances.
 
     Parameters:
@@ -180,27 +152,19 @@ class Testbed:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def __enter__(self) -> "Testbed":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def start(self) -> None:
         """Start every node, the underlay and tunnels, and the VMs."""
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _interrupt)  # so a SIGTERM cleans up like Ctrl-C
+        interrupt_on_sigterm()  # so a SIGTERM cleans up like Ctrl-C
         for i, name in enumerate(self._spec, start=1):
-            node = Node(name, self._netns(f"n{i}"), Path(self._root) / name, dpid=i)
-            node.directory.mkdir()
+            namespace = self._netns(f"n{i}")
+            _run(["ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
+            # User-space only, real devices (veth), the namespace's routes for VXLAN.
+            ovs = OvsSandbox(path=Path(self._root) / name, dummy=None, netns=namespace, error=TestbedError)
+            node = Node(name, namespace, ovs, dpid=i)
             self._started.append(node)
             self.nodes[name] = node
-            self._start_daemons(node)
+            ovs.start()
+            ovs.add_bridge(name, dpid=i)  # netdev datapath, fail_mode=secure, OpenFlow 1.3-1.5
         if len(self.nodes) > 1:
             self._underlay()
         hosts = iter(self._subnet.hosts())
@@ -255,20 +219,6 @@ class Testbed:
         _run(["ip", "netns", "add", ns])
         self._namespaces.append(ns)
         return ns
-
-    def _start_daemons(self, node: Node) -> None:
-        d, env = node.directory, node.env
-        _run(["ip", "netns", "exec", node.namespace, "ip", "link", "set", "lo", "up"])
-        _run(["ovsdb-tool", "create", f"{d}/conf.db", SCHEMA], env=env)
-        _run(["ovsdb-server", f"--remote=punix:{d}/db.sock", f"--pidfile={d}/ovsdb.pid", "--detach", "--no-chdir",
-              f"--log-file={d}/ovsdb.log", f"{d}/conf.db"], env=env)
-        node.pids["ovsdb-server"] = int((d / "ovsdb.pid").read_text())
-        node.vsctl("--no-wait", "init")
-        _run(["ip", "netns", "exec", node.namespace, "ovs-vswitchd", f"unix:{d}/db.sock", f"--pidfile={d}/vswitchd.pid",
-              "--detach", "--no-chdir", f"--log-file={d}/vswitchd.log", "--disable-system"], env=env)
-        node.pids["ovs-vswitchd"] = int((d / "vswitchd.pid").read_text())
-        node.vsctl("add-br", node.name, "--", "set", "bridge", node.name, "datapath_type=netdev", "fail_mode=secure",
-                   "protocols=OpenFlow13,OpenFlow14,OpenFlow15", f"other-config:datapath-id={node.dpid:016x}")
 
     def _underlay(self) -> None:
         """A veth from every node to an underlay namespace bridging them; VXLAN full mesh."""
@@ -331,10 +281,6 @@ class Testbed:
             path = node.directory / "forwarding.flows"
             path.write_text("\n".join(flows) + "\n")
             node.ofctl("--bundle", "add-flows", name, str(path))
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _counter_gen():

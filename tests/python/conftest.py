@@ -1,6 +1,6 @@
 """Shared pytest fixtures for libvtap's Python tests.
 
-* ``ovs``: a fresh private Open vSwitch (:class:`ovs_sandbox.OvsSandbox`) per
+* ``ovs``: a fresh private Open vSwitch (:class:`vtap.sandbox.OvsSandbox`) per
   test, stopped afterwards whatever happens.
 * ``ovs_tunnels``: the same with real tunnel ports (``OvsSandbox(dummy="tunnels")``).
 * ``vtapctl``: path of the built CLI: env ``VTAPCTL`` if set, else
@@ -13,14 +13,13 @@ except in CI (env ``CI`` set), where they fail: see ``prerequisites.py``.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
-from ovs_sandbox import OvsSandbox
 from prerequisites import MARK, check_marks, missing
+from vtap_import import import_vtap
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,24 +40,27 @@ def pytest_runtest_setup(item):
     check_marks(item)
 
 
-def _need_ovs() -> None:
-    if shutil.which("ovs-vswitchd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
-        missing("Open vSwitch (ovs-vswitchd) is not installed")
+def _sandbox(**options):
+    """A started :class:`vtap.sandbox.OvsSandbox`, skipped (failed in CI) without Open vSwitch."""
+    import_vtap()
+    from vtap.sandbox import OvsSandbox, ovs_installed  # noqa: PLC0415
+
+    if not ovs_installed():
+        missing("Open vSwitch (ovsdb-server, ovs-vswitchd) is not installed")
+    return OvsSandbox(**options)
 
 
 @pytest.fixture
 def ovs():
     """A started OvsSandbox (dummy datapath), stopped after the test."""
-    _need_ovs()
-    with OvsSandbox() as sandbox:
+    with _sandbox() as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def ovs_tunnels():
     """A started ``OvsSandbox(dummy="tunnels")``: VXLAN ports really encapsulate."""
-    _need_ovs()
-    with OvsSandbox(dummy="tunnels") as sandbox:
+    with _sandbox(dummy="tunnels") as sandbox:
         yield sandbox
 
 

@@ -33,12 +33,12 @@ from pathlib import Path
 
 import pytest
 
-from ovs_sandbox import read_pcap
 from prerequisites import missing, requires_root
 from vtap_import import import_vtap
 
 vtap = import_vtap()
 from vtap.ovn import OvnChassis, ovn_installed  # noqa: E402
+from vtap.sandbox import read_pcap  # noqa: E402
 
 pytestmark = requires_root("network namespaces")
 

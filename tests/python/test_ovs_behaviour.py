@@ -37,7 +37,10 @@ from scapy.layers.l2 import Dot1Q, Ether
 from scapy.layers.vxlan import VXLAN
 from scapy.packet import Raw
 
-from ovs_sandbox import OvsError, OvsSandbox
+from vtap_import import import_vtap
+
+import_vtap()
+from vtap.sandbox import OvsError, OvsSandbox  # noqa: E402
 
 PUSH_3000_TO_10 = ("set_field:fa:00:00:00:00:03->eth_dst,push_vlan:0x8100,"
                    "set_field:7096->vlan_vid,output:10")

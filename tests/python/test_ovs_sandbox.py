@@ -1,10 +1,15 @@
-"""Tests of the test harness itself: OvsSandbox must be exact and must clean up."""
+"""Tests of the launcher itself (vtap.sandbox): OvsSandbox must be exact and must clean up,
+from Python and from its command line."""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+import signal
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,20 +17,16 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from ovs_sandbox import OvsError, OvsSandbox, read_pcap
+from prerequisites import missing, requires_root
+from vtap_import import import_vtap
+
+import_vtap()
+from vtap.sandbox import OvsError, OvsSandbox, alive, ovs_installed, read_pcap  # noqa: E402
 
 
 def frame(dst="fa:00:00:00:00:02", src="fa:00:00:00:00:01", payload=b"hello") -> bytes:
     return bytes(Ether(src=src, dst=dst) / IP(src="10.1.1.1", dst="10.1.1.2")
                  / TCP(sport=40000, dport=80) / Raw(payload))
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def three_port_bridge(ovs: OvsSandbox) -> None:
@@ -223,3 +224,120 @@ def test_no_sandbox_leaks_into_environment(ovs):
         assert ovs.env[var] == str(ovs.dir)
         assert os.environ.get(var) != str(ovs.dir)
     assert (ovs.dir / f"ovs-vswitchd.{ovs.pids['ovs-vswitchd']}.ctl").exists()
+
+
+# --------------------------------------------------------------------------- the one launcher
+
+ROOT = Path(__file__).resolve().parents[2]
+SANDBOX_PY = ROOT / "python" / "vtap" / "sandbox.py"
+
+
+def cli(*args, module: bool = True) -> subprocess.CompletedProcess:
+    """``python3 -m vtap.sandbox ARGS``, or (``module=False``) the source file run as a script
+    with nothing on PYTHONPATH, as the C++ tests run it."""
+    if module:
+        argv, env = [sys.executable, "-m", "vtap.sandbox", *map(str, args)], None
+    else:
+        argv, env = [sys.executable, str(SANDBOX_PY), *map(str, args)], {
+            k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+
+
+def pidfile_pids(directory: Path) -> dict[str, int]:
+    return {name: int((directory / f"{name}.pid").read_text()) for name in ("ovsdb", "vswitchd")}
+
+
+@pytest.mark.parametrize("module", [True, False], ids=["python-m", "source-file"])
+def test_command_line_start_bridge_restart_stop(tmp_path, module):
+    if not ovs_installed():
+        missing("Open vSwitch is not installed")
+    directory = tmp_path / "ovs"
+    done = cli("start", directory, module=module)
+    assert done.returncode == 0, done.stderr
+    pids = pidfile_pids(directory)
+    try:
+        assert all(alive(pid) for pid in pids.values())
+        assert json.loads((directory / "sandbox.json").read_text()) == {"dummy": "override", "netns": None}
+        assert cli("add-bridge", directory, "br0", "0x2a", module=module).returncode == 0
+        ovs = OvsSandbox.attach(directory)
+        assert ovs.pids == {"ovsdb-server": pids["ovsdb"], "ovs-vswitchd": pids["vswitchd"]}
+        assert "dpid:000000000000002a" in ovs.ofctl("show", ovs.mgmt("br0"))
+        assert "datapath_type: dummy" in ovs.vsctl("show")
+        ovs.ofctl("add-flow", "br0", "actions=drop")
+        done = cli("restart-vswitchd", directory, module=module)
+        assert done.returncode == 0, done.stderr
+        after = pidfile_pids(directory)
+        assert after["ovsdb"] == pids["ovsdb"] and after["vswitchd"] != pids["vswitchd"]
+        assert not alive(pids["vswitchd"])
+        # As after a crash: the bridge is back, its flows are gone.
+        assert "actions=drop" not in OvsSandbox.attach(directory).ofctl("dump-flows", "br0")
+        pids = after
+    finally:
+        done = cli("stop", directory, module=module)
+    assert done.returncode == 0, done.stderr
+    assert not any(alive(pid) for pid in pids.values())
+    assert directory.exists()  # the caller's directory stays
+    assert cli("stop", directory).returncode == 0  # twice is fine
+    assert cli("stop", tmp_path / "never-started").returncode == 0
+
+
+def test_command_line_errors_name_the_command(tmp_path):
+    done = cli("restart-vswitchd", tmp_path)
+    assert done.returncode == 1 and "vtap.sandbox restart-vswitchd: no sandbox in" in done.stderr
+
+
+def test_stop_never_signals_a_pid_that_is_no_longer_the_daemon(tmp_path):
+    """A stale pidfile whose pid now belongs to another program is left alone."""
+    (tmp_path / "sandbox.json").write_text('{"dummy": "override", "netns": null}\n')
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "vswitchd.pid").write_text(f"{other.pid}\n")
+        OvsSandbox.attach(tmp_path).stop()
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_sigterm_stops_the_daemons():
+    """A script killed with SIGTERM inside ``with OvsSandbox()`` leaves nothing running."""
+    if not ovs_installed():
+        missing("Open vSwitch is not installed")
+    script = ("import time\nfrom vtap.sandbox import OvsSandbox\n"
+              "with OvsSandbox() as ovs:\n"
+              "    print(ovs.pids['ovsdb-server'], ovs.pids['ovs-vswitchd'], ovs.dir, flush=True)\n"
+              "    time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        *pids, directory = proc.stdout.readline().split()
+        assert all(alive(int(pid)) for pid in pids)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert not any(alive(int(pid)) for pid in pids)
+    assert not Path(directory).exists()
+
+
+@requires_root("network namespaces")
+def test_netns_mode_runs_vswitchd_in_the_namespace():
+    """``dummy=None, netns=NS``: ovs-vswitchd in NS, a netdev bridge, real devices as ports."""
+    if not ovs_installed():
+        missing("Open vSwitch is not installed")
+    ns = f"vtap-sbx{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"], check=True)
+        with OvsSandbox(dummy=None, netns=ns) as ovs:
+            inode = os.stat(f"/run/netns/{ns}").st_ino
+            assert os.stat(f"/proc/{ovs.pids['ovs-vswitchd']}/ns/net").st_ino == inode
+            assert os.stat(f"/proc/{ovs.pids['ovsdb-server']}/ns/net").st_ino != inode
+            ovs.add_bridge("br0", dpid=1)
+            ovs.vsctl("add-port", "br0", "veth0", "--", "set", "interface", "veth0", "ofport_request=1")
+            ovs.check_ofport("veth0", 1)
+            assert "datapath_type: netdev" in ovs.vsctl("show")
+            ovs.crash_and_restart_vswitchd()
+            assert os.stat(f"/proc/{ovs.pids['ovs-vswitchd']}/ns/net").st_ino == inode
+            ovs.check_ofport("veth0", 1)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)

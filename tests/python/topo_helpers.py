@@ -1,6 +1,6 @@
 """Topologies, policies, packets and delivery checks shared by the end-to-end tests.
 
-Each test builds a topology in an :class:`ovs_sandbox.OvsSandbox`: one bridge
+Each test builds a topology in a :class:`vtap.sandbox.OvsSandbox`: one bridge
 per switch, one captured dummy port per host (port name = host name, ofport =
 the host's port), one patch pair per link, and (optionally) one VXLAN tunnel
 port per switch with ``options:remote_ip=flow options:key=flow``.  The
@@ -28,7 +28,10 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw
 
-from ovs_sandbox import OvsSandbox
+from vtap_import import import_vtap
+
+import_vtap()
+from vtap.sandbox import OvsSandbox  # noqa: E402
 
 HOSTS = {f"vm{n}": (f"fa:00:00:00:00:{n:02x}", f"10.1.1.{n}") for n in range(1, 7)}
 HOSTS6 = {f"vm{n}": f"fd00::{n}" for n in range(1, 7)}
@@ -262,7 +265,7 @@ class Network:
             self.ovs.vsctl("add-port", s, name, "--", "set", "interface", name, "type=vxlan",
                            f"ofport_request={ofport}", "options:remote_ip=flow",
                            "options:key=flow")
-            self.ovs._check_ofport(name, ofport)
+            self.ovs.check_ofport(name, ofport)
         for s in self.topo.switches:
             table = 0 if pipeline_table is None else pipeline_table
             flows = self.topo.forwarding_flows(s, table)

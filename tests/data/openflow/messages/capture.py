@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Records what a real ovs-vswitchd answers to libvtap's encoded messages.
 
-Starts a private Open vSwitch (tests/python/ovs_sandbox.py: ovsdb-server + ovs-vswitchd on
+Starts a private Open vSwitch (python/vtap/sandbox.py: ovsdb-server + ovs-vswitchd on
 the dummy datapath, stopped by pid at the end), installs flows, groups and meters with
 ovs-ofctl, then talks OpenFlow 1.3, 1.4 and 1.5 to the bridge's `br0.mgmt` socket:
 sends the bytes libvtap encodes (the `hex:` lines of the golden *_ofVV.txt files beside this
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2] / "python"))
-from ovs_sandbox import OvsSandbox  # noqa: E402
+sys.path.insert(0, str(HERE.parents[3] / "python" / "vtap"))  # the launcher alone: stdlib only, no build
+from sandbox import OvsSandbox  # noqa: E402
 
 VERSIONS = {4: "of13", 5: "of14", 6: "of15"}
 
