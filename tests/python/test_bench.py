@@ -39,3 +39,8 @@ def test_latency_against_ovs_ofctl_and_a_mirror(vtapctl):
     line = summary("latency.py", "--trials", "3", "--build", str(vtapctl.parent))
     assert "Service.add -> first copy p50" in line and "ovs-ofctl bundle" in line and "Mirror" in line
     assert "first copy p50 >" not in line  # libvtap's copies arrived
+
+
+def test_service_change_against_replanning_everything(vtapctl):
+    line = summary("service_change.py", "--policies", "300", "--changes", "3", "--build", str(vtapctl.parent))
+    assert "one add/remove costs" in line and "re-planning everything costs" in line
