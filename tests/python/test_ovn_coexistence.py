@@ -239,8 +239,10 @@ class Captures:
     def __init__(self, ovn: OvnChassis, workdir: Path, vms=("vm1", "vm2", "vm3")):
         stamp = time.monotonic_ns()
         self.files = {vm: workdir / f"{vm}-{stamp}.pcap" for vm in vms}
-        self.procs = [ovn.vm(vm).popen("tcpdump", "-Q", "in", "-i", "eth0", "-U", "-n", "-w", str(f),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # --immediate-mode: without it a frame waits in the kernel's ring for up to a second,
+        # and the SIGINT of stop() may end tcpdump before it is read.
+        self.procs = [ovn.vm(vm).popen("tcpdump", "--immediate-mode", "-Q", "in", "-i", "eth0", "-U", "-n",
+                                       "-w", str(f), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                       for vm, f in self.files.items()]
         deadline = time.monotonic() + TIMEOUT
         try:
@@ -256,9 +258,9 @@ class Captures:
             raise
 
     def stop(self) -> dict[str, list[bytes]]:
-        """Wait until no capture has grown for 0.5 s (at most TIMEOUT), stop, return frames."""
+        """Wait until no capture has grown for 1 s (at most TIMEOUT), stop, return frames."""
         sizes, quiet_since, deadline = None, time.monotonic(), time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline and time.monotonic() - quiet_since < 0.5:
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
             now = [f.stat().st_size if f.exists() else 0 for f in self.files.values()]
             if now != sizes:
                 sizes, quiet_since = now, time.monotonic()
