@@ -21,6 +21,7 @@ void init_topology(py::module_& m);
 void init_translator(py::module_& m);
 void init_transport(py::module_& m);
 void init_service(py::module_& m);
+void init_discovery(py::module_& m);
 
 /// The `memo` argument of `__deepcopy__`.
 using Memo = py::typing::Dict<py::int_, py::object>;

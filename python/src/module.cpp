@@ -22,6 +22,7 @@ PYBIND11_MODULE(_core, m) {
   init_translator(m);
   init_transport(m);
   init_service(m);
+  init_discovery(m);
   // The public names, sorted: what `from vtap._core import *` takes and the stubs declare.
   py::list names;
   for (const auto& item : m.attr("__dict__").cast<py::dict>()) {

@@ -17,6 +17,9 @@ The native bindings live in :mod:`vtap._core`; this package re-exports them::
         pid = svc.add(vtap.TapPolicy(sender=..., receiver=..., monitor=..., filter="tcp,tp_dst=80"))
         print(svc.stats()[pid].copies)
 
+:func:`discover_topology` and :class:`TopologyWatch` read and follow the topology in Open
+vSwitch's databases (builds with libopenvswitch).
+
 :mod:`vtap.testbed` starts private user-space Open vSwitch compute nodes with VMs as
 network namespaces, for experiments and end-to-end tests.
 
@@ -62,6 +65,7 @@ from ._core import (
     GroupType,
     Hop,
     Host,
+    HostChange,
     IdRange,
     InstallReport,
     Ipv4Address,
@@ -95,6 +99,7 @@ from ._core import (
     TapPolicy,
     Topology,
     TopologyError,
+    TopologyWatch,
     Translator,
     TranslatorOptions,
     Transport,
@@ -103,9 +108,11 @@ from ._core import (
     Verdict,
     Version,
     diff,
+    discover_topology,
     explain,
     field_by_name,
     field_name,
+    host_changes,
     load_policies,
     load_topology,
     make_cookie,
@@ -150,6 +157,8 @@ __all__ = [
     "HAVE_OPENVSWITCH", *(["openvswitch_transport"] if HAVE_OPENVSWITCH else []),
     # the long-running vTAP application
     "Service", "ServiceEvent", "EventKind", "PolicyStats",
+    # OVSDB discovery (raises Error without libopenvswitch)
+    "discover_topology", "HostChange", "host_changes", "TopologyWatch",
 ]
 
 

@@ -38,7 +38,7 @@ class OwnershipError(Error):
     """
     A group or meter id in libvtap's range is used by another controller's flow or group; nothing was sent.
     """
-__all__: list = ['Bucket', 'BundleResult', 'COOKIE_MAGIC', 'COOKIE_MAGIC_MASK', 'ChangeSet', 'CopyTarget', 'Counter', 'DEFAULT_GROUP_RANGE', 'DEFAULT_METER_RANGE', 'Delivery', 'Direction', 'Endpoint', 'Error', 'EventKind', 'Explanation', 'Field', 'FlowRule', 'FlowStats', 'Forwarding', 'GroupAction', 'GroupEntry', 'GroupStats', 'GroupType', 'HAVE_OPENVSWITCH', 'Hop', 'Host', 'IdRange', 'InstallReport', 'Ipv4Address', 'Ipv4Prefix', 'Ipv6Address', 'Ipv6Prefix', 'Link', 'MacAddress', 'Match', 'MeterAction', 'MeterEntry', 'OutputAction', 'OwnershipError', 'PORT_CONTROLLER', 'PORT_IN_PORT', 'PORT_LOCAL', 'PORT_NORMAL', 'ParseError', 'Plan', 'PolicyError', 'PolicyStats', 'PopVlanAction', 'PortRef', 'PushVlanAction', 'RateLimit', 'ResubmitAction', 'RuleKind', 'Service', 'ServiceEvent', 'SetFieldAction', 'Switch', 'SwitchConnection', 'SwitchPlan', 'SwitchStats', 'TapPolicy', 'Topology', 'TopologyError', 'Translator', 'TranslatorOptions', 'Transport', 'TransportError', 'TunnelTarget', 'Verdict', 'Version', 'diff', 'explain', 'field_by_name', 'field_name', 'load_policies', 'load_topology', 'make_cookie', 'native_transport', 'openvswitch_transport', 'policies_from_json', 'policies_to_json', 'simulate', 'translate']
+__all__: list = ['Bucket', 'BundleResult', 'COOKIE_MAGIC', 'COOKIE_MAGIC_MASK', 'ChangeSet', 'CopyTarget', 'Counter', 'DEFAULT_GROUP_RANGE', 'DEFAULT_METER_RANGE', 'Delivery', 'Direction', 'Endpoint', 'Error', 'EventKind', 'Explanation', 'Field', 'FlowRule', 'FlowStats', 'Forwarding', 'GroupAction', 'GroupEntry', 'GroupStats', 'GroupType', 'HAVE_OPENVSWITCH', 'Hop', 'Host', 'HostChange', 'IdRange', 'InstallReport', 'Ipv4Address', 'Ipv4Prefix', 'Ipv6Address', 'Ipv6Prefix', 'Link', 'MacAddress', 'Match', 'MeterAction', 'MeterEntry', 'OutputAction', 'OwnershipError', 'PORT_CONTROLLER', 'PORT_IN_PORT', 'PORT_LOCAL', 'PORT_NORMAL', 'ParseError', 'Plan', 'PolicyError', 'PolicyStats', 'PopVlanAction', 'PortRef', 'PushVlanAction', 'RateLimit', 'ResubmitAction', 'RuleKind', 'Service', 'ServiceEvent', 'SetFieldAction', 'Switch', 'SwitchConnection', 'SwitchPlan', 'SwitchStats', 'TapPolicy', 'Topology', 'TopologyError', 'TopologyWatch', 'Translator', 'TranslatorOptions', 'Transport', 'TransportError', 'TunnelTarget', 'Verdict', 'Version', 'diff', 'discover_topology', 'explain', 'field_by_name', 'field_name', 'host_changes', 'load_policies', 'load_topology', 'make_cookie', 'native_transport', 'openvswitch_transport', 'policies_from_json', 'policies_to_json', 'simulate', 'translate']
 class MacAddress:
     """
     A 48-bit Ethernet address, printed as 'fa:00:00:00:00:01'.
@@ -2121,9 +2121,73 @@ class Service:
         """
         Ids of policies that do not resolve in the topology.
         """
+class HostChange:
+    """
+    A VM interface that appeared, disappeared or moved between two topologies.
+    """
+    class Kind(enum.Enum):
+        """
+        What happened to a host.
+        """
+        added = ...
+        moved = ...
+        removed = ...
+    __hash__: typing.ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    @property
+    def before(self) -> Host | None:
+        """
+        For Kind.moved: the Host as it was; else None.
+        """
+    @property
+    def host(self) -> Host:
+        """
+        The Host as it is now (as it was, for Kind.removed).
+        """
+    @property
+    def kind(self) -> HostChange.Kind:
+        """
+        HostChange.Kind.
+        """
+class TopologyWatch:
+    """
+    Keeps replicas of Open vSwitch databases open and reports VM interfaces added, removed or moved:
+    poll() processes what the databases sent and calls on_change(topology, changes) when a host
+    changed. poll() waits without holding the GIL; calls from several threads are served one at a
+    time. Only in builds with libopenvswitch (vtap.HAVE_OPENVSWITCH); elsewhere raises Error.
+    """
+    def __init__(self, databases: collections.abc.Sequence[str], on_change: collections.abc.Callable[[Topology, list[HostChange]], None], *, timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> None:
+        """
+        databases: OVSDB remotes as for discover_topology(); on_change(topology, changes): called by poll() with the new Topology and the list of HostChanges, its result ignored. Connects and reads the first topology (.topology), waiting at most `timeout` seconds for each database; raises like discover_topology().
+        """
+    def __repr__(self) -> str:
+        ...
+    def poll(self, timeout: typing.SupportsFloat | typing.SupportsIndex) -> bool:
+        """
+        Processes what the databases sent, waiting at most `timeout` seconds for something; when a host was added, removed or moved, calls on_change and returns True, else returns False. An exception raised by on_change propagates (the watch's topology has moved on already).
+        """
+    @property
+    def databases(self) -> list[str]:
+        """
+        The databases watched.
+        """
+    @property
+    def topology(self) -> Topology:
+        """
+        The Topology as of the last poll() (or the constructor).
+        """
 def diff(have: SwitchPlan, want: SwitchPlan) -> ChangeSet:
     """
     The minimal ChangeSet from SwitchPlan `have` to SwitchPlan `want` (pure, no switch involved).
+    """
+def discover_topology(databases: collections.abc.Sequence[str], *, timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> Topology:
+    """
+    Reads the Topology from Open vSwitch databases, one per compute node ('unix:/run/openvswitch/db.sock', 'tcp:IP:6640'): bridges become switches, interfaces with external_ids:attached-mac and an ofport hosts (named by external_ids:iface-id), patch ports and tunnels between nodes links. With several databases switches are named NODE.BRIDGE. timeout: seconds to wait for each database. Raises Error naming the database that does not answer, TopologyError when what it holds is not a valid topology. Only in builds with libopenvswitch (vtap.HAVE_OPENVSWITCH); elsewhere raises Error.
     """
 def explain(translator: Translator, packet: Match | str) -> Explanation:
     """
@@ -2136,6 +2200,10 @@ def field_by_name(name: str) -> Field | None:
 def field_name(field: Field) -> str:
     """
     The name a Match prints for `field` (OVS's preferred name, e.g. 'dl_src').
+    """
+def host_changes(before: Topology, after: Topology) -> list[HostChange]:
+    """
+    The HostChanges from Topology `before` to Topology `after`: hosts added, removed or moved, by name, sorted by name. Only in builds with libopenvswitch (vtap.HAVE_OPENVSWITCH); elsewhere raises Error.
     """
 def load_policies(path: os.PathLike | str | bytes) -> list[TapPolicy]:
     """
