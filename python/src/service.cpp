@@ -52,12 +52,17 @@ void init_service(py::module_& m) {
              "reconcile() found a switch holding something else than the plan and fixed it.")
       .value("policy_inactive", ServiceEvent::Kind::policy_inactive,
              "After a topology change a policy no longer resolves; it is kept, not installed.")
+      .value("policy_active", ServiceEvent::Kind::policy_active,
+             "After a topology change an inactive policy resolves again and is installed.")
+      .value("topology_changed", ServiceEvent::Kind::topology_changed,
+             "set_topology() replaced the topology; detail says which VMs were added, moved or removed.")
       .finalize();
 
   py::class_<ServiceEvent>(m, "ServiceEvent", "Something the Service did or saw.")
       .def_readonly("kind", &ServiceEvent::kind, "EventKind.")
       .def_readonly("switch_name", &ServiceEvent::switch_name, "The switch it is about, or ''.")
       .def_readonly("policy_id", &ServiceEvent::policy_id, "The policy it is about, or None.")
+      .def_readonly("tenant", &ServiceEvent::tenant, "The tenant of that policy, or ''.")
       .def_readonly("detail", &ServiceEvent::detail, "What changed, or the error.")
       .def("__repr__", [](const ServiceEvent& e) {
         return "<ServiceEvent " + to_string(e.kind) + (e.switch_name.empty() ? "" : " " + e.switch_name) +

@@ -20,7 +20,10 @@ APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev lib
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
 # nbclient, nbformat, ipykernel, matplotlib and tqdm execute the notebooks (notebooks/) headless.
 # mypy (mypy.stubtest) and pybind11-stubgen: tests/python/test_stubs.py checks the stubs against vtap._core.
-PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm "mypy>=2.4" "pybind11-stubgen>=3.0")
+# requests, prometheus-client (its parser is the oracle of /metrics), schemathesis (property tests
+# against docs/openapi.json) and openstacksdk (the TaaS client) test vtapd's API.
+PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm "mypy>=2.4" "pybind11-stubgen>=3.0"
+             requests prometheus-client "schemathesis>=4.0" openstacksdk)
 
 step() { printf '\n=== %s\n' "$*"; }
 log() { printf '==> %s\n' "$*" >&2; }

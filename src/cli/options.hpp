@@ -27,7 +27,10 @@ struct Options {
   vtap::TranslatorOptions translator;
   vtap::openflow::SessionOptions session;
   std::string transport = "native";    // --transport native|openvswitch
-  std::vector<std::string> databases;  // --db REMOTE (discover)
+  std::vector<std::string> databases;  // --db REMOTE (discover; serve: live topology)
+  std::optional<std::string> listen;                           // serve: --listen ADDR:PORT
+  std::optional<std::filesystem::path> tokens, tls_cert, tls_key;  // serve
+  std::optional<std::string> server, token;                    // clients: --server URL, --token
 };
 
 // Loads topology and policies into a translator; every error names the file.
@@ -37,6 +40,9 @@ int apply(const Options& o, const vtap::Plan& plan);
 int dump(const Options& o);
 // `vtapctl serve` and the commands that talk to it: list, add, remove, stats (serve.cpp).
 int serve(const Options& o);
+// The commands that talk to serve's API: list, stats, add, modify, remove (api_client.cpp).
 int control(const Options& o);
+// serve's unix socket: --unixctl, else FILE.ctl of --state.
+std::filesystem::path socket_path(const Options& o);
 // `vtapctl discover` (discover_command.cpp). Exit status.
 int discover(const Options& o);

@@ -40,17 +40,25 @@ Commands:
   dump --switch NAME=TARGET...
       Print the libvtap-owned meters, groups and flows of each switch in
       ovs-ofctl syntax.
-  serve --topology T.json --state FILE --switch NAME=TARGET... [--interval=MS]
-      Keep every switch holding exactly the plan of the policies in FILE (created
-      when missing; each change is appended to FILE.journal, which is folded into
-      FILE now and then and on exit): reconcile on start and
-      every MS milliseconds (default 1000), repair drift, reinstall after a switch
-      restarts. Prints one line per event. Listens for the commands below on
-      --unixctl=PATH (default FILE.ctl); stops on SIGINT or SIGTERM.
-  list | stats | add --policies P.json | remove ID...   [--unixctl=PATH | --state=FILE]
+  serve (--topology T.json | --db REMOTE...) --state FILE --switch NAME=TARGET...
+        [--interval=MS] [--listen ADDR:PORT --tokens TOKENS.json
+        [--tls-cert CERT.pem --tls-key KEY.pem]]
+      vtapd, the management daemon: keep every switch holding exactly the plan of
+      the policies in FILE (created when missing; each change is appended to
+      FILE.journal, folded into FILE now and then and on exit): reconcile on
+      start and every MS milliseconds (default 1000), repair drift, reinstall
+      after a switch restarts. With --db the topology comes from the Open vSwitch
+      databases and follows VMs that appear, move or go away. Serves the HTTP
+      API of docs/api.md on the unix socket --unixctl=PATH (default FILE.ctl;
+      administrator) and, with --listen (127.0.0.1 unless an address is given),
+      over TCP for the bearer tokens of TOKENS.json ({"TOKEN": "TENANT" or "*"}).
+      Prints one line per event and request; stops on SIGINT or SIGTERM.
+  list | stats | add --policies P.json | modify --policies P.json | remove ID...
+        [--unixctl=PATH | --state=FILE | --server http://HOST:PORT [--token T]]
       Ask a running serve: print its policies (policy file JSON), per-policy
       counters (packets and bytes matched, copies sent), add the policies of a
-      file (all or none), or remove policies by id.
+      file (all or none), replace policies by id, or remove policies by id.
+      Over --server the token is --token or $VTAP_TOKEN.
   discover --db REMOTE [--db REMOTE...]
       Read bridges, VM interfaces (external_ids:attached-mac, iface-id, ip),
       patch ports and tunnels from Open vSwitch databases (one per compute node,
@@ -137,6 +145,12 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--unixctl") o.unixctl = value;
     else if (arg == "--interval") o.interval_ms = static_cast<unsigned>(parse_number(arg, value, 3'600'000));
     else if (arg == "--db") o.databases.push_back(value);
+    else if (arg == "--listen") o.listen = value;
+    else if (arg == "--tokens") o.tokens = value;
+    else if (arg == "--tls-cert") o.tls_cert = value;
+    else if (arg == "--tls-key") o.tls_key = value;
+    else if (arg == "--server") o.server = value;
+    else if (arg == "--token") o.token = value;
     else if (arg == "--transport") {
       if (value != "native" && value != "openvswitch")
         throw UsageError("--transport: \"" + value + "\" is not native or openvswitch");
@@ -278,7 +292,9 @@ int main(int argc, char** argv) {
     if (o.command == "apply") return apply(o, load(o).plan());
     if (o.command == "dump") return dump(o);
     if (o.command == "serve") return serve(o);
-    if (o.command == "list" || o.command == "add" || o.command == "remove" || o.command == "stats") return control(o);
+    if (o.command == "list" || o.command == "add" || o.command == "modify" || o.command == "remove" ||
+        o.command == "stats")
+      return control(o);
     if (o.command == "discover") return discover(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {

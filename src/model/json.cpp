@@ -12,7 +12,7 @@ using nlohmann::json;
 
 // Throws ParseError for `key` of the object being read, e.g. `sender.mac: ...`.
 [[noreturn]] void fail(const std::string& key, const std::string& message) {
-  throw ParseError(key.empty() ? message : key + ": " + message);
+  throw FieldError(key, message);
 }
 
 void check_keys(const json& j, const std::string& where, std::initializer_list<const char*> allowed) {

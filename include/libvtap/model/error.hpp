@@ -21,6 +21,18 @@ class ParseError : public Error {
   using Error::Error;
 };
 
+/// Text that does not parse, in one named field of a document, e.g. `sender.mac` of a
+/// policy's JSON: field() is that key path, also the start of what().
+class FieldError : public ParseError {
+ public:
+  FieldError(std::string field, const std::string& message)
+      : ParseError(field.empty() ? message : field + ": " + message), field_(std::move(field)) {}
+  const std::string& field() const noexcept { return field_; }
+
+ private:
+  std::string field_;
+};
+
 /// A topology that is inconsistent (duplicate names, dangling links, unknown switch).
 class TopologyError : public Error {
  public:
@@ -40,6 +52,19 @@ class PolicyError : public Error {
  private:
   std::uint32_t policy_id_;
   std::string field_;
+};
+
+/// A policy that names what its caller may not touch: another tenant's policy or VM.
+/// field() names the part (`tenant`, `sender`, `receiver` or `monitor`).
+class AccessError : public PolicyError {
+ public:
+  using PolicyError::PolicyError;
+};
+
+/// A policy (or other object) looked up by id that does not exist, or is not the caller's.
+class NotFoundError : public Error {
+ public:
+  using Error::Error;
 };
 
 }  // namespace vtap

@@ -26,6 +26,7 @@
 #include "libvtap/model/policy.hpp"
 #include "libvtap/service/policy_store.hpp"
 #include "libvtap/model/topology.hpp"
+#include "libvtap/translate/explain.hpp"
 #include "libvtap/translate/translator.hpp"
 #include "libvtap/transport/transport.hpp"
 
@@ -50,10 +51,13 @@ struct ServiceEvent {
     drift_repaired,       ///< reconcile() found a switch holding something else than the plan
                           ///< (changed by someone, or restarted empty) and fixed it.
     policy_inactive,      ///< After a topology change a policy no longer resolves.
+    policy_active,        ///< After a topology change an inactive policy resolves again.
+    topology_changed,     ///< set_topology() replaced the topology; `detail` says what moved.
   };
   Kind kind = Kind::applied;
   std::string switch_name;               ///< Empty for events not about one switch.
   std::optional<std::uint32_t> policy_id;
+  std::string tenant;                    ///< The tenant of policy_id's policy, if any.
   std::string detail;                    ///< Human-readable: what changed, or the error.
 };
 std::string to_string(ServiceEvent::Kind kind);
@@ -65,6 +69,19 @@ struct PolicyStats {
   std::uint64_t copies = 0;       ///< Copies sent toward its monitor (or tunnel).
   std::uint64_t copy_bytes = 0;
   bool operator==(const PolicyStats&) const = default;
+};
+
+/// What the service knows of one switch it manages.
+struct SwitchStatus {
+  std::string name;
+  std::string target;                      ///< How it is reached, e.g. `unix:/run/ovs/s1.mgmt`.
+  bool connected = false;
+  std::string version;                     ///< Negotiated OpenFlow version, while connected.
+  std::uint64_t reconciliations = 0;       ///< reconcile() passes that read this switch.
+  std::uint64_t repairs = 0;               ///< Of those, the ones that found drift and fixed it.
+  /// When reconcile() last read the switch (and repaired it if needed).
+  std::optional<std::chrono::system_clock::time_point> last_reconciliation;
+  std::string last_error;                  ///< The last failure or disconnection; empty if none.
 };
 
 struct ServiceOptions {
@@ -85,12 +102,13 @@ class Service {
   Service& operator=(const Service&) = delete;
 
   /// Adds a policy (id 0: the next id, in the order added) and applies it; returns its id.
-  /// Throws PolicyError (invalid, or not the caller's tenant) or TransportError (a switch
-  /// refused it); on a throw nothing changed anywhere.
+  /// Throws PolicyError (invalid), AccessError (not the caller's tenant, or a VM of another
+  /// tenant) or TransportError (a switch refused it); on a throw nothing changed anywhere.
   std::uint32_t add(TapPolicy policy, const Caller& caller = Caller::administrator());
-  /// Replaces the policy with the same id. Throws like add(), or Error for an unknown id.
+  /// Replaces the policy with the same id. Throws like add(), or NotFoundError for an id
+  /// that does not exist or is not the caller's.
   void modify(TapPolicy policy, const Caller& caller = Caller::administrator());
-  /// Removes a policy and its rules. Throws Error for an unknown id.
+  /// Removes a policy and its rules. Throws NotFoundError like modify().
   void remove(std::uint32_t id, const Caller& caller = Caller::administrator());
   /// The caller's policies (all for an administrator), by id.
   std::vector<TapPolicy> list(const Caller& caller = Caller::administrator()) const;
@@ -115,6 +133,12 @@ class Service {
   Plan plan() const;
   /// Names of the switches with an open connection.
   std::vector<std::string> connected() const;
+  /// Every switch with a target, by name.
+  std::vector<SwitchStatus> switches() const;
+  /// The topology the service plans for now.
+  Topology topology() const;
+  /// Who gets a copy of `packet` and why (explain.hpp), told from the caller's policies only.
+  Explanation explain(const Match& packet, const Caller& caller = Caller::administrator()) const;
 
   /// Registers a handler for every event (also those raised before it was registered and
   /// not yet delivered, such as policy_inactive from the store). Handlers stay for the

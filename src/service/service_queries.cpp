@@ -1,0 +1,114 @@
+#include "service_impl.hpp"
+
+namespace vtap {
+
+std::map<std::uint32_t, PolicyStats> Service::stats() {
+  std::map<std::uint32_t, PolicyStats> out;
+  {
+  Impl::Call call{*impl_};
+  auto& im = *impl_;
+  for (const auto& [id, p] : im.policies)
+    if (!im.inactive.contains(id)) out[id];
+  for (const auto& [name, target] : im.targets) {
+    auto* l = im.live(name);
+    if (!l) continue;
+    SwitchStats s;
+    try {
+      s = l->conn->stats();
+    } catch (const TransportError& e) {
+      im.lost(name, *l, e);
+      continue;
+    }
+    std::map<std::uint32_t, TapRule> rules;
+    for (auto& r : im.translator->tap_rules(name)) rules.emplace(r.group_id, std::move(r));
+    for (const auto& f : s.flows) {
+      if (!is_rewriting_rule(f.rule)) continue;
+      for (const Action& a : f.rule.actions)
+        if (const auto* g = std::get_if<GroupAction>(&a); g && rules.contains(g->group_id))
+          for (std::uint32_t id : rules.at(g->group_id).policies) {
+            out[id].packets += f.packet_count;
+            out[id].bytes += f.byte_count;
+          }
+    }
+    for (const auto& g : s.groups) {
+      auto it = rules.find(g.group_id);
+      if (it == rules.end()) continue;
+      for (std::size_t b = 1; b < g.buckets.size() && b - 1 < it->second.buckets.size(); ++b)
+        for (std::uint32_t id : it->second.buckets[b - 1]) {
+          out[id].copies += g.buckets[b].packet_count;
+          out[id].copy_bytes += g.buckets[b].byte_count;
+        }
+    }
+  }
+  }
+  return out;
+}
+
+Plan Service::plan() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->translator->plan();
+}
+
+std::vector<std::string> Service::connected() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, l] : impl_->peers)
+    if (l.open()) out.push_back(name);
+  return out;
+}
+
+std::vector<SwitchStatus> Service::switches() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SwitchStatus> out;
+  for (const auto& [name, target] : impl_->targets) {
+    SwitchStatus s;
+    s.name = name;
+    s.target = target;
+    if (auto it = impl_->peers.find(name); it != impl_->peers.end()) {
+      const auto& l = it->second;
+      s.connected = l.open();
+      if (s.connected) s.version = openflow::to_string(l.conn->version());
+      s.reconciliations = l.reconciliations;
+      s.repairs = l.repairs;
+      s.last_reconciliation = l.last_reconciliation;
+      s.last_error = l.last_error;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Topology Service::topology() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->topology;
+}
+
+Explanation Service::explain(const Match& packet, const Caller& caller) const {
+  std::lock_guard lock(impl_->mu);
+  Explanation ex = vtap::explain(*impl_->translator, packet);
+  if (caller.admin) return ex;
+  for (const auto& h : impl_->topology.hosts())
+    if (h.name == ex.sender && h.tenant != caller.tenant)
+      throw AccessError(0, "packet", "its sender " + h.name + " belongs to tenant \"" + h.tenant +
+                                         "\", not the caller's \"" + caller.tenant + "\"");
+  // Told from the caller's policies only: another tenant's policies and monitors stay unseen.
+  auto mine = [&](std::uint32_t id) {
+    auto it = impl_->policies.find(id);
+    return it != impl_->policies.end() && it->second.tenant == caller.tenant;
+  };
+  std::erase_if(ex.verdicts, [&](const Verdict& v) { return !mine(v.policy_id); });
+  for (auto& c : ex.copies) std::erase_if(c.policy_ids, [&](std::uint32_t id) { return !mine(id); });
+  std::erase_if(ex.copies, [](const CopyTarget& c) { return c.policy_ids.empty(); });
+  std::erase_if(ex.delivered, [&](const std::string& d) {
+    return std::none_of(ex.copies.begin(), ex.copies.end(),
+                        [&](const CopyTarget& c) { return d.find(c.target) != std::string::npos; });
+  });
+  return ex;
+}
+
+void Service::on_event(std::function<void(const ServiceEvent&)> handler) {
+  std::lock_guard lock(impl_->mu);
+  impl_->handlers.push_back(std::move(handler));
+}
+
+}  // namespace vtap
