@@ -65,6 +65,13 @@ class Vm:
         """Start a command inside the VM's namespace (the caller stops it)."""
         return subprocess.Popen(["ip", "netns", "exec", self.namespace, *argv], **kwargs)
 
+    def external_ids(self) -> list[str]:
+        """The Interface's ``external_ids`` that mark it as this VM, as Neutron/Nova do and
+        OVSDB discovery reads them (``attached-mac``, ``iface-id``, ``ip``, ``tenant``), as
+        ``ovs-vsctl set interface`` arguments."""
+        return [f"external_ids:attached-mac={self.mac}", f"external_ids:iface-id={self.name}",
+                f"external_ids:ip={self.ip}", f"external_ids:tenant={self.tenant}"]
+
 
 @dataclass
 class Node:
@@ -165,6 +172,8 @@ class Testbed(Lifecycle):
             self.nodes[name] = node
             ovs.start()
             ovs.add_bridge(name, dpid=i)  # netdev datapath, fail_mode=secure, OpenFlow 1.3-1.5
+            # The node's name, as OVSDB discovery (vtapctl discover, serve --db) reads it.
+            node.vsctl("set", "Open_vSwitch", ".", f"external_ids:hostname={name}")
         if len(self.nodes) > 1:
             self._underlay()
         hosts = iter(self._subnet.hosts())
@@ -238,6 +247,8 @@ class Testbed(Lifecycle):
                         ["link", "set", "br-phy", "up"]):
                 _run(["ip", "-n", node.namespace, *cmd])
             _run(["ip", "netns", "exec", node.namespace, "ethtool", "-K", "eth1", "tx", "off"], check=False)
+            # So that OVSDB discovery pairs the tunnel ports into links.
+            node.vsctl("set", "Open_vSwitch", ".", f"external_ids:vtap-local-ip={node.underlay_ip}")
         # Tunnel ports numbered 100 + peer index; each is a point-to-point link.
         for i, a in enumerate(names, start=1):
             for j, b in enumerate(names, start=1):
@@ -263,7 +274,8 @@ class Testbed(Lifecycle):
         # TX checksum offload off, or TCP through the user-space datapath fails.
         _run(["ip", "netns", "exec", vm.namespace, "ethtool", "-K", "eth0", "tx", "off"])
         _run(["ip", "-n", node.namespace, "link", "set", veth, "up"])
-        node.vsctl("add-port", vm.node, veth, "--", "set", "interface", veth, f"ofport_request={vm.port}")
+        node.vsctl("add-port", vm.node, veth, "--", "set", "interface", veth, f"ofport_request={vm.port}",
+                   *vm.external_ids())
         self.vms[vm.name] = vm
 
     def _install_forwarding(self) -> None:
