@@ -116,7 +116,8 @@ Response error_response(unsigned status, const std::string& message, const std::
   return json_response(status, json{{"error", e}});
 }
 
-Api::Api(Service& service, TokenTable tokens) : service_(service), tokens_(std::move(tokens)) {}
+Api::Api(Service& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store)
+    : service_(service), tokens_(std::move(tokens)), taas_(service, std::move(taas_store)) {}
 
 std::variant<Caller, Response> Api::authenticate(const Request& request) const {
   if (request.trusted) return Caller::administrator();
@@ -155,6 +156,8 @@ auto Api::timed(F&& change) {
 Response Api::route(const Request& request, const Caller& caller, std::string_view path) {
   const std::string& method = request.method;
   if (path == "/metrics") return method == "GET" ? metrics(caller) : method_not_allowed("GET");
+  if (constexpr std::string_view taas = "/v2.0/taas/"; path.starts_with(taas))
+    return taas_.handle(request, caller, path.substr(taas.size()));
   constexpr std::string_view prefix = "/v1/";
   if (!path.starts_with(prefix)) return error_response(404, "no resource " + std::string(path));
   std::string_view rest = path.substr(prefix.size());

@@ -90,7 +90,8 @@ int serve(const Options& o) {
     print(line + ": " + e.detail);
     events.publish(e);
   });
-  api::Api api(service, o.tokens ? api::TokenTable::load(*o.tokens) : api::TokenTable());
+  api::Api api(service, o.tokens ? api::TokenTable::load(*o.tokens) : api::TokenTable(),
+               std::filesystem::path(o.state->string() + ".taas"));
   api::ServerOptions server_options;
   server_options.listen = o.listen;
   server_options.tls_cert = o.tls_cert;

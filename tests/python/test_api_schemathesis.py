@@ -32,7 +32,7 @@ def test_the_api_conforms_to_its_spec(api, token, tmp_path):  # noqa: F811
          "--checks", CHECKS, "--max-examples", "25", "--seed", "1", "--workers", "1",
          "--exclude-operation-id", "streamEvents", "--request-timeout", "30",
          "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report
     assert daemon.alive(), daemon.log.read_text(errors="replace")[-4000:]

@@ -7,45 +7,25 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "libvtap/api/api_types.hpp"
 #include "libvtap/api/metrics.hpp"
+#include "libvtap/api/taas.hpp"
 #include "libvtap/api/tokens.hpp"
 #include "libvtap/service/service.hpp"
 
 namespace vtap::api {
 
-/// What the API needs of an HTTP request.
-struct Request {
-  std::string method;           ///< `GET`, `POST`, ...
-  std::string target;           ///< Path and query, e.g. `/v1/policies?wait=applied`.
-  std::string body;
-  std::string authorization;    ///< The `Authorization` header, if any.
-  std::string auth_token;       ///< The `X-Auth-Token` header (OpenStack's), if any.
-  bool trusted = false;         ///< Came over the unix socket: an administrator, no token.
-};
-
-struct Response {
-  Response() = default;
-  Response(unsigned status_, std::string body_, std::string content_type_ = "application/json")
-      : status(status_), body(std::move(body_)), content_type(std::move(content_type_)) {}
-  unsigned status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::string location;         ///< `Location` of a created resource.
-  std::string allow;            ///< `Allow` of a 405.
-};
-
-/// `{"error": {"message": ..., "field": ...}}` with `status`; `field` left out when empty.
-Response error_response(unsigned status, const std::string& message, const std::string& field = {});
-
 class Api {
  public:
-  /// `service` must outlive the Api.
-  Api(Service& service, TokenTable tokens);
+  /// `service` must outlive the Api. `taas_store`: where the TaaS resources are kept (a JSON
+  /// file, e.g. beside the policy store); nullopt keeps them in memory.
+  Api(Service& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store = std::nullopt);
 
   /// Answers one request; never throws. Bad input is a 4xx naming what is wrong; every
   /// change is all or nothing (Service's guarantee), also for a batch.
@@ -67,6 +47,7 @@ class Api {
 
   Service& service_;
   TokenTable tokens_;
+  Taas taas_;
   LatencyHistogram apply_latency_;
 };
 

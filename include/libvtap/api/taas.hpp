@@ -1,0 +1,62 @@
+#pragma once
+/// @file
+/// OpenStack Tap-as-a-Service's Neutron API (`/v2.0/taas/tap_services`, `/v2.0/taas/tap_flows`)
+/// on libvtap policies (docs/api.md, "TaaS"). A tap service names the monitor by its Neutron
+/// port; a tap flow becomes the libvtap policies that copy its source port's traffic there.
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "libvtap/api/api_types.hpp"
+#include "libvtap/service/service.hpp"
+
+namespace vtap::api {
+
+/// A TaaS tap service: copies go to the VM of `port_id`.
+struct TapService {
+  std::string id, project_id, name, description, port_id;
+};
+
+/// A TaaS tap flow: the traffic of `source_port` in `direction` (`IN`: arriving at the port,
+/// `OUT`: leaving it, `BOTH`), optionally only VLANs of `vlan_filter` (`"9,18-27"`).
+struct TapFlow {
+  std::string id, project_id, name, description, tap_service_id, source_port, direction, vlan_filter;
+  std::vector<std::uint32_t> policies;  ///< The libvtap policies it became.
+};
+
+/// `"9,18-27"` as VLAN_VID value/mask pairs (OFPVID_PRESENT set), the fewest aligned blocks
+/// covering exactly those VLANs. Throws FieldError(`vlan_filter`) naming the bad part.
+std::vector<std::pair<std::uint16_t, std::uint16_t>> vlan_blocks(std::string_view filter);
+
+/// The policies `flow` becomes, for the VMs of `topology` (hosts named by their Neutron port,
+/// `iface-id`): OUT taps the source port as sender toward any receiver; IN taps every other
+/// VM as sender toward the source port; one policy per VLAN block. Pure; throws FieldError
+/// naming `source_port` or `direction`.
+std::vector<TapPolicy> tap_flow_policies(const TapFlow& flow, const TapService& service, const Topology& topology);
+
+/// The TaaS resources over a Service, kept in a JSON file (or in memory). Thread-safe.
+class Taas {
+ public:
+  Taas(Service& service, std::optional<std::filesystem::path> file);
+  /// Answers a request under `/v2.0/taas/`; `path` is the part after it.
+  Response handle(const Request& request, const Caller& caller, std::string_view path);
+
+ private:
+  Response services(const Request& request, const Caller& caller, std::string_view id);
+  Response flows(const Request& request, const Caller& caller, std::string_view id);
+  void save() const;
+
+  Service& service_;
+  std::optional<std::filesystem::path> file_;
+  std::mutex mu_;
+  std::vector<TapService> services_;
+  std::vector<TapFlow> flows_;
+};
+
+}  // namespace vtap::api
