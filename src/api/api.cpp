@@ -7,6 +7,7 @@
 #include "libvtap/model/json.hpp"
 #include "libvtap/transport/transport.hpp"
 #include "openapi_document.hpp"
+#include "static_files.hpp"
 
 namespace vtap::api {
 
@@ -21,7 +22,7 @@ Response json_response(unsigned status, const json& j) { return Response{status,
 
 Response method_not_allowed(std::string allow) {
   Response r = error_response(405, "method not allowed; use " + allow);
-  r.allow = std::move(allow);
+  r.headers.emplace_back("Allow", std::move(allow));
   return r;
 }
 
@@ -134,6 +135,15 @@ Response Api::handle(const Request& request) noexcept {
       if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET");
       return Response{200, std::string(openapi_document())};
     }
+    if (request.method == "GET" || request.method == "HEAD")
+      if (auto file = find_static_file(path == "/" ? "/index.html" : path)) {
+        Response r(200, std::string(file->body), std::string(file->content_type));
+        r.headers = {{"Content-Security-Policy",
+                      "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Cache-Control", "no-cache"}};
+        return r;
+      }
     auto who = authenticate(request);
     if (auto* refused = std::get_if<Response>(&who)) return *refused;
     return route(request, std::get<Caller>(who), path);
@@ -223,7 +233,7 @@ Response Api::policies(const Request& request, const Caller& caller) {
   if (!body.contains("policies")) {
     const std::uint32_t id = timed([&] { return service_.add(parse_policy(body), caller); });
     Response r = json_response(201, *service_.get(id, caller));
-    r.location = "/v1/policies/" + std::to_string(id);
+    r.headers.emplace_back("Location", "/v1/policies/" + std::to_string(id));
     return r;
   }
   // A batch: all or none.

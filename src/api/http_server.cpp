@@ -153,8 +153,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "vtapd");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-    if (!r.location.empty()) res->set(http::field::location, r.location);
-    if (!r.allow.empty()) res->set(http::field::allow, r.allow);
+    for (const auto& [name, value] : r.headers) res->set(name, value);
     if (r.status == 401) res->set(http::field::www_authenticate, "Bearer realm=\"vtapd\"");
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive);

@@ -125,7 +125,10 @@ struct Service::Impl {
         t->add(p);
       } catch (const PolicyError& e) {
         failed.insert(id);
-        why.emplace_back(id, e.what());
+        std::string text = e.what();  // "policy N: field: ...": the event names the policy already
+        const std::string prefix = "policy " + std::to_string(id) + ": ";
+        if (text.starts_with(prefix)) text.erase(0, prefix.size());
+        why.emplace_back(id, std::move(text));
       }
     return t;
   }

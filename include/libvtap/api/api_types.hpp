@@ -4,6 +4,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace vtap::api {
 
@@ -24,8 +25,8 @@ struct Response {
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json";
-  std::string location;         ///< `Location` of a created resource.
-  std::string allow;            ///< `Allow` of a 405.
+  /// More headers: `Location` of a created resource, `Allow` of a 405, ...
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 /// `{"error": {"message": ..., "field": ...}}` with `status`; `field` left out when empty.
