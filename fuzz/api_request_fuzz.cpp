@@ -21,7 +21,7 @@ namespace {
 namespace http = boost::beast::http;
 
 vtap::Topology fuzz_topology() {
-  return nlohmann::json::parse(R"({"switches":[{"name":"s1"},{"name":"s2"}],
+  return nlohmann::json::parse(R"({"switches":[{"name":"s1","dpid":"0000000000000001"},{"name":"s2","dpid":"0000000000000002"}],
     "hosts":[{"name":"a","mac":"fa:00:00:00:00:01","ip":"10.0.0.1","switch":"s1","port":1,"tenant":"t1"},
              {"name":"b","mac":"fa:00:00:00:00:02","ip":"10.0.0.2","switch":"s2","port":2,"tenant":"t1"},
              {"name":"c","mac":"fa:00:00:00:00:03","ip":"10.0.0.3","switch":"s2","port":3,"tenant":"t2"}],

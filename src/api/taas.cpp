@@ -62,7 +62,9 @@ json body_object(const Request& request, const char* key, std::initializer_list<
   if (!body.is_object() || !body.contains(key) || !body.at(key).is_object())
     throw FieldError(key, std::string("the body must be {\"") + key + "\": {...}}");
   const json& o = body.at(key);
-  for (const auto& [k, v] : o.items()) {
+  for (const auto& item : o.items()) {
+    const std::string& k = item.key();
+    const json& v = item.value();
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) == allowed.end())
       throw FieldError(std::string(key) + "." + k, "unknown or read-only attribute");
     if (!v.is_string() && !v.is_null()) throw FieldError(std::string(key) + "." + k, "must be a string");
