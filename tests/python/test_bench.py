@@ -44,3 +44,9 @@ def test_latency_against_ovs_ofctl_and_a_mirror(vtapctl):
 def test_service_change_against_replanning_everything(vtapctl):
     line = summary("service_change.py", "--policies", "300", "--changes", "3", "--build", str(vtapctl.parent))
     assert "one add/remove costs" in line and "re-planning everything costs" in line
+
+
+def test_api_against_the_library(vtapctl):
+    line = summary("api.py", "--quick", "--build", str(vtapctl.parent))
+    assert "POST -> first copy p50" in line and "Service.add's" in line and "creates/s" in line
+    assert "> 2000 ms" not in line  # copies arrived through the API and the library
