@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "libvtap/api/onos_vtap.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/model/json.hpp"
 #include "libvtap/transport/transport.hpp"
@@ -217,6 +218,10 @@ Response Api::route(const Request& request, const Caller& caller, std::string_vi
                      {"last_error", s.last_error}});
     return json_response(200, {{"switches", out}});
   }
+  if (rest == "import/onos") {
+    if (method != "POST") return method_not_allowed("POST");
+    return add_all(policies_from_onos(parse_body(request)), caller);
+  }
   if (rest == "explain") return method == "POST" ? explain(request, caller) : method_not_allowed("POST");
   if (rest == "events") {
     if (method != "GET") return method_not_allowed("GET");
@@ -242,6 +247,10 @@ Response Api::policies(const Request& request, const Caller& caller) {
   std::vector<TapPolicy> batch;
   for (std::size_t i = 0; i < items.size(); ++i)
     batch.push_back(parse_policy(items[i], "policies[" + std::to_string(i) + "]."));
+  return add_all(std::move(batch), caller);
+}
+
+Response Api::add_all(std::vector<TapPolicy> batch, const Caller& caller) {
   std::vector<std::uint32_t> added;
   timed([&] {
     try {

@@ -54,6 +54,7 @@ Service::Service(Topology topology, std::map<std::string, std::string> targets, 
       if (!impl_->policies.emplace(id, std::move(p)).second)
         throw ParseError("policy store: policy " + std::to_string(id) + " appears twice");
     }
+  if (!impl_->policies.empty()) impl_->last_id = impl_->policies.rbegin()->first;
   std::vector<std::pair<std::uint32_t, std::string>> why;
   impl_->translator = impl_->build(impl_->inactive, why);
   for (auto& [id, text] : why) impl_->raise(ServiceEvent::Kind::policy_inactive, "", id, text);
@@ -65,11 +66,16 @@ std::uint32_t Service::add(TapPolicy policy, const Caller& caller) {
   Impl::Call call{*impl_};
   auto& im = *impl_;
   if (!caller.admin && policy.tenant.empty()) policy.tenant = caller.tenant;
-  if (policy.id == 0) policy.id = im.policies.empty() ? 1 : im.policies.rbegin()->first + 1;
-  else if (im.policies.contains(policy.id)) throw PolicyError(policy.id, "id", "already in use");
+  if (policy.id == 0) {
+    if (im.last_id >= 0x7fffffff) throw PolicyError(0, "id", "every policy id has been used");
+    policy.id = im.last_id + 1;
+  } else if (im.policies.contains(policy.id)) {
+    throw PolicyError(policy.id, "id", "already in use");
+  }
   im.check_caller(policy, caller);
   const std::uint32_t id = policy.id;
   im.change(id, std::move(policy), "added");
+  im.last_id = std::max(im.last_id, id);
   return id;
 }
 

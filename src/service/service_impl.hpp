@@ -55,6 +55,7 @@ struct Service::Impl {
   std::shared_ptr<Transport> transport;
   ServiceOptions opt;
   std::map<std::uint32_t, TapPolicy> policies;  // every policy, active or not
+  std::uint32_t last_id = 0;  // the highest id ever used: a removed policy's id is not handed out again
   std::set<std::uint32_t> inactive;
   std::unique_ptr<Translator> translator;
   std::map<std::string, Peer> peers;

@@ -71,6 +71,27 @@ def test_create_modify_remove_over_http(api, vtapctl, tmp_path):
     assert all(state[0] == [] and state[1] == [] for state in installed(net).values())
     assert daemon.request("GET", "/v1/policies/1").status_code == 404
     assert daemon.request("DELETE", "/v1/policies/1").status_code == 404
+    # A removed policy's id is not handed out again.
+    r = daemon.request("POST", "/v1/policies", json={k: v for k, v in P1.items() if k != "id"})
+    assert r.status_code == 201 and r.json()["id"] == 2, r.text
+
+
+def test_import_of_onos_vtaps(api):
+    daemon, net, _ = api
+    vtap = {"type": "tx", "criterion": {"srcIp": "10.1.1.1/32", "dstIp": "10.1.1.2", "ipProto": "tcp",
+                                         "srcPort": "0", "dstPort": "80"}}
+    r = daemon.request("POST", "/v1/import/onos", json={"monitor": {"ip": "10.1.1.3"}, "vtap": vtap})
+    assert r.status_code == 201, r.text
+    (policy,) = r.json()["policies"]
+    assert (policy["sender"], policy["receiver"], policy["monitor"], policy["filter"]) == (
+        {"ip": "10.1.1.1"}, {"ip": "10.1.1.2"}, {"ip": "10.1.1.3"}, "tcp,tp_dst=80")
+    frame = tcp("vm1", "vm2", dport=80)
+    assert net.deliver("vm1", frame)["vm3"] == [frame]
+    # As ONOS lists them, all or none; errors name the field.
+    bad = {"monitor": {"ip": "10.1.1.3"}, "vtaps": [dict(vtap, type="all"), {"type": "rx", "criterion": {"srcIp": "x"}}]}
+    r = daemon.request("POST", "/v1/import/onos", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "vtaps[1].criterion.srcIp", r.text
+    assert len(daemon.request("GET", "/v1/policies").json()["policies"]) == 1
 
 
 def test_a_batch_is_all_or_nothing_and_bad_input_names_the_field(api):

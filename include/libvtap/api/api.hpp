@@ -39,6 +39,8 @@ class Api {
  private:
   Response route(const Request& request, const Caller& caller, std::string_view path);
   Response policies(const Request& request, const Caller& caller);
+  /// Adds every policy of `batch`, all or none: 201 with them as a policy file.
+  Response add_all(std::vector<TapPolicy> batch, const Caller& caller);
   Response policy(const Request& request, const Caller& caller, std::uint32_t id, std::string_view rest);
   Response metrics(const Caller& caller);
   Response explain(const Request& request, const Caller& caller);

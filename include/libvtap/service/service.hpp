@@ -101,7 +101,8 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  /// Adds a policy (id 0: the next id, in the order added) and applies it; returns its id.
+  /// Adds a policy (id 0: one more than the highest id this service has seen, so the id of
+  /// a removed policy is not handed out again while it runs) and applies it; returns its id.
   /// Throws PolicyError (invalid), AccessError (not the caller's tenant, or a VM of another
   /// tenant) or TransportError (a switch refused it); on a throw nothing changed anywhere.
   std::uint32_t add(TapPolicy policy, const Caller& caller = Caller::administrator());
