@@ -11,10 +11,11 @@ PYTHON="${PYTHON:-python3}"
 # ovn-central (ovsdb schemas, ovn-northd, ovn-nbctl) and ovn-host (ovn-controller) run the
 # private OVN of vtap.ovn that tests/python/test_ovn_coexistence.py puts libvtap beside
 # (their system services are never started: see install_apt_packages).
+# chromium and chromium-driver: tests/python/test_gui.py drives Debian's Chromium headless (no browser download).
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
               pkg-config python3-dev openvswitch-source python3 autoconf automake libtool
-              netsniff-ng tcpreplay libndpi-bin ovn-central ovn-host)
+              netsniff-ng tcpreplay libndpi-bin ovn-central ovn-host chromium chromium-driver)
 # pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).
@@ -22,8 +23,9 @@ APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev lib
 # mypy (mypy.stubtest) and pybind11-stubgen: tests/python/test_stubs.py checks the stubs against vtap._core.
 # requests, prometheus-client (its parser is the oracle of /metrics), schemathesis (property tests
 # against docs/openapi.json) and openstacksdk (the TaaS client) test vtapd's API.
+# playwright drives the GUI in Debian's chromium (tests/python/test_gui.py, scripts/gui_screenshot.py).
 PIP_MODULES=(pytest scapy "pybind11>=3.0" nbclient nbformat ipykernel matplotlib tqdm "mypy>=2.4" "pybind11-stubgen>=3.0"
-             requests prometheus-client "schemathesis>=4.0" openstacksdk)
+             requests prometheus-client "schemathesis>=4.0" openstacksdk playwright)
 
 step() { printf '\n=== %s\n' "$*"; }
 log() { printf '==> %s\n' "$*" >&2; }
