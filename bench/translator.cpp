@@ -25,7 +25,7 @@ Ipv4Address host_ip(int n) { return Ipv4Address(0x0a000000U + static_cast<std::u
 Topology make_topology() {
   Topology t;
   for (int s = 0; s < kSwitches; ++s)
-    t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s + 1), std::nullopt});
+    t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s + 1), std::nullopt, {}});
   std::uint32_t next_port = 1000;
   auto link = [&](int a, int b) {
     t.add_link(Link{PortRef{"s" + std::to_string(a), next_port}, PortRef{"s" + std::to_string(b), next_port + 1}});

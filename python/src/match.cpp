@@ -27,7 +27,7 @@ void init_match(py::module_& m) {
         "ipv6_src",    "ipv6_dst",    "ipv6_label",  "ip_proto",   "ip_dscp",    "ip_ecn",      "arp_op",
         "arp_spa",     "arp_tpa",     "arp_sha",     "arp_tha",    "tcp_src",    "tcp_dst",     "tcp_flags",
         "udp_src",     "udp_dst",     "sctp_src",    "sctp_dst",   "icmpv4_type", "icmpv4_code", "icmpv6_type",
-        "icmpv6_code", "nd_target",   "nd_sll",      "nd_tll"};
+        "icmpv6_code", "nd_target",   "nd_sll",      "nd_tll",     "tun_erspan_idx", "tun_erspan_ver"};
     static_assert(std::size(names) == field_count);
     field.value(names[i], f);
   }

@@ -90,14 +90,21 @@ void init_policy(py::module_& m) {
 
   py::class_<TunnelTarget> tunnel(m, "TunnelTarget", "Where tunnel-delivered copies go.");
   tunnel
-      .def(py::init([](Arg<Ipv4Address> remote_ip, std::uint64_t key) { return TunnelTarget{remote_ip.value, key}; }),
-           py::kw_only(), py::arg("remote_ip"), py::arg("key") = 0,
-           "TunnelTarget(remote_ip='192.0.2.9', key=7): the collector's underlay IPv4 address and VNI/key.")
+      .def(py::init([](Arg<Ipv4Address> remote_ip, std::uint64_t key, std::string type,
+                       std::optional<std::uint32_t> erspan_index) {
+             return TunnelTarget{remote_ip.value, key, std::move(type), erspan_index};
+           }),
+           py::kw_only(), py::arg("remote_ip"), py::arg("key") = 0, py::arg("type") = "",
+           py::arg("erspan_index") = py::none(),
+           "TunnelTarget(remote_ip='192.0.2.9', key=7, type='', erspan_index=None): the collector's underlay "
+           "IPv4 address and VNI/key; type: the switch's tunnel port of that OVS type ('' = its tunnel_port).")
       .def_property(
           "remote_ip", [](const TunnelTarget& t) { return t.remote_ip; },
           [](TunnelTarget& t, Arg<Ipv4Address> v) { t.remote_ip = v.value; },
           "Collector's underlay address (set as tun_dst).")
-      .def_readwrite("key", &TunnelTarget::key, "VXLAN VNI / GRE key (set as tun_id).")
+      .def_readwrite("key", &TunnelTarget::key, "VXLAN VNI / GRE key / ERSPAN session id (set as tun_id).")
+      .def_readwrite("type", &TunnelTarget::type, "OVS tunnel type of the port to use ('' = the switch's tunnel_port).")
+      .def_readwrite("erspan_index", &TunnelTarget::erspan_index, "ERSPAN v1 index (type 'erspan'), or None.")
       .def("__repr__", [](const TunnelTarget& t) {
         return "TunnelTarget(remote_ip='" + t.remote_ip.to_string() + "', key=" + std::to_string(t.key) + ")";
       });

@@ -31,14 +31,18 @@ std::string quoted(const std::string& s) { return py::repr(py::str(s)).cast<std:
 
 void init_topology(py::module_& m) {
   py::class_<Switch> sw(m, "Switch", "One OpenFlow switch (an OVS bridge).");
-  sw.def(py::init([](std::string name, std::uint64_t dpid, std::optional<std::uint32_t> tunnel_port) {
-           return Switch{std::move(name), dpid, tunnel_port};
+  sw.def(py::init([](std::string name, std::uint64_t dpid, std::optional<std::uint32_t> tunnel_port,
+                      std::map<std::string, std::uint32_t> tunnel_ports) {
+           return Switch{std::move(name), dpid, tunnel_port, std::move(tunnel_ports)};
          }),
          py::kw_only(), py::arg("name"), py::arg("dpid"), py::arg("tunnel_port") = py::none(),
-         "Switch(name='s1', dpid=1, tunnel_port=None); tunnel_port: a port with options:remote_ip=flow.")
+         py::arg("tunnel_ports") = std::map<std::string, std::uint32_t>{},
+         "Switch(name='s1', dpid=1, tunnel_port=None, tunnel_ports={}); tunnel_port: a port with "
+         "options:remote_ip=flow; tunnel_ports: such ports by OVS type ('gre', 'erspan', 'vxlan', 'geneve').")
       .def_readwrite("name", &Switch::name, "Switch (bridge) name.")
       .def_readwrite("dpid", &Switch::dpid, "Datapath id.")
       .def_readwrite("tunnel_port", &Switch::tunnel_port, "Tunnel port for Delivery.tunnel copies, or None.")
+      .def_readwrite("tunnel_ports", &Switch::tunnel_ports, "Tunnel ports by OVS type, for TunnelTarget.type.")
       .def("__repr__", [](const Switch& s) {
         return "Switch(name=" + quoted(s.name) + ", dpid=" + std::to_string(s.dpid) +
                (s.tunnel_port ? ", tunnel_port=" + std::to_string(*s.tunnel_port) : "") + ")";

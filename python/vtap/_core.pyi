@@ -354,6 +354,8 @@ class Field(enum.Enum):
     tcp_flags = ...
     tcp_src = ...
     tun_dst = ...
+    tun_erspan_idx = ...
+    tun_erspan_ver = ...
     tun_id = ...
     udp_dst = ...
     udp_src = ...
@@ -921,18 +923,26 @@ class TunnelTarget:
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     def __eq__(self, other: typing.Any) -> bool:
         ...
-    def __init__(self, *, remote_ip: Ipv4Address | ipaddress.IPv4Address | str, key: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+    def __init__(self, *, remote_ip: Ipv4Address | ipaddress.IPv4Address | str, key: typing.SupportsInt | typing.SupportsIndex = 0, type: str = '', erspan_index: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
         """
-        TunnelTarget(remote_ip='192.0.2.9', key=7): the collector's underlay IPv4 address and VNI/key.
+        TunnelTarget(remote_ip='192.0.2.9', key=7, type='', erspan_index=None): the collector's underlay IPv4 address and VNI/key; type: the switch's tunnel port of that OVS type ('' = its tunnel_port).
         """
     def __ne__(self, other: typing.Any) -> bool:
         ...
     def __repr__(self) -> str:
         ...
     @property
+    def erspan_index(self) -> int | None:
+        """
+        ERSPAN v1 index (type 'erspan'), or None.
+        """
+    @erspan_index.setter
+    def erspan_index(self, arg0: typing.SupportsInt | typing.SupportsIndex | None) -> None:
+        ...
+    @property
     def key(self) -> int:
         """
-        VXLAN VNI / GRE key (set as tun_id).
+        VXLAN VNI / GRE key / ERSPAN session id (set as tun_id).
         """
     @key.setter
     def key(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
@@ -944,6 +954,14 @@ class TunnelTarget:
         """
     @remote_ip.setter
     def remote_ip(self, arg1: Ipv4Address | ipaddress.IPv4Address | str) -> None:
+        ...
+    @property
+    def type(self) -> str:
+        """
+        OVS tunnel type of the port to use ('' = the switch's tunnel_port).
+        """
+    @type.setter
+    def type(self, arg0: str) -> None:
         ...
 class TapPolicy:
     """
@@ -1072,9 +1090,9 @@ class Switch:
     __hash__: typing.ClassVar[None]  # type: ignore[assignment]
     def __eq__(self, other: typing.Any) -> bool:
         ...
-    def __init__(self, *, name: str, dpid: typing.SupportsInt | typing.SupportsIndex, tunnel_port: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
+    def __init__(self, *, name: str, dpid: typing.SupportsInt | typing.SupportsIndex, tunnel_port: typing.SupportsInt | typing.SupportsIndex | None = None, tunnel_ports: collections.abc.Mapping[str, typing.SupportsInt | typing.SupportsIndex] = {}) -> None:
         """
-        Switch(name='s1', dpid=1, tunnel_port=None); tunnel_port: a port with options:remote_ip=flow.
+        Switch(name='s1', dpid=1, tunnel_port=None, tunnel_ports={}); tunnel_port: a port with options:remote_ip=flow; tunnel_ports: such ports by OVS type ('gre', 'erspan', 'vxlan', 'geneve').
         """
     def __lt__(self, arg0: Switch) -> bool:
         ...
@@ -1105,6 +1123,14 @@ class Switch:
         """
     @tunnel_port.setter
     def tunnel_port(self, arg0: typing.SupportsInt | typing.SupportsIndex | None) -> None:
+        ...
+    @property
+    def tunnel_ports(self) -> dict[str, int]:
+        """
+        Tunnel ports by OVS type, for TunnelTarget.type.
+        """
+    @tunnel_ports.setter
+    def tunnel_ports(self, arg0: collections.abc.Mapping[str, typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
 class Host:
     """

@@ -51,6 +51,27 @@ json to_json(const TapFlow& f) {
           {"policies", f.policies}};
 }
 
+json to_json(const TapMirror& m) {
+  return {{"id", m.id},           {"project_id", m.project_id}, {"tenant_id", m.project_id},
+          {"name", m.name},       {"description", m.description}, {"port_id", m.port_id},
+          {"directions", m.directions}, {"remote_ip", m.remote_ip}, {"mirror_type", m.mirror_type},
+          {"status", "ACTIVE"},   {"policies", m.policies}};
+}
+
+Endpoint endpoint(const Host& h) { return Endpoint{h.mac, std::nullopt, false}; }
+
+// The sender/receiver pairs of one TaaS direction around `source`: OUT (what the port sends)
+// is the source toward any receiver; IN (what it receives) every other VM but `skip` toward it.
+std::vector<std::pair<Endpoint, Endpoint>> directed(const std::string& direction, const Host& source,
+                                                    const Topology& topology, const Host* skip) {
+  std::vector<std::pair<Endpoint, Endpoint>> out;
+  if (direction != "IN") out.emplace_back(endpoint(source), Endpoint::any_host());
+  if (direction != "OUT")
+    for (const Host& h : topology.hosts())
+      if (&h != &source && &h != skip) out.emplace_back(endpoint(h), endpoint(source));
+  return out;
+}
+
 // The object under `key` of a request body, with only `allowed` keys of string (or null) values.
 json body_object(const Request& request, const char* key, std::initializer_list<const char*> allowed) {
   json body;
@@ -67,7 +88,8 @@ json body_object(const Request& request, const char* key, std::initializer_list<
     const json& v = item.value();
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) == allowed.end())
       throw FieldError(std::string(key) + "." + k, "unknown or read-only attribute");
-    if (!v.is_string() && !v.is_null()) throw FieldError(std::string(key) + "." + k, "must be a string");
+    if (!v.is_string() && !v.is_null() && !(k == "directions" && v.is_object()))
+      throw FieldError(std::string(key) + "." + k, "must be a string");
   }
   return o;
 }
@@ -134,9 +156,8 @@ std::vector<TapPolicy> tap_flow_policies(const TapFlow& flow, const TapService& 
   if (flow.vlan_filter.empty()) vlans.emplace_back();
   else
     for (auto b : vlan_blocks(flow.vlan_filter)) vlans.emplace_back(b);
-  auto endpoint = [](const Host& h) { return Endpoint{h.mac, std::nullopt, false}; };
   std::vector<TapPolicy> out;
-  auto add = [&](Endpoint sender, Endpoint receiver) {
+  for (const auto& [sender, receiver] : directed(flow.direction, *source, topology, monitor))
     for (const auto& v : vlans) {
       TapPolicy p;
       p.name = "taas:" + flow.id;
@@ -147,11 +168,43 @@ std::vector<TapPolicy> tap_flow_policies(const TapFlow& flow, const TapService& 
       if (v) p.filter.set(Field::vlan_vid, v->first, v->second);
       out.push_back(std::move(p));
     }
-  };
-  if (flow.direction != "IN") add(endpoint(*source), Endpoint::any_host());
-  if (flow.direction != "OUT")
-    for (const Host& h : topology.hosts())
-      if (&h != source && &h != monitor) add(endpoint(h), endpoint(*source));
+  return out;
+}
+
+std::vector<TapPolicy> tap_mirror_policies(const TapMirror& mirror, const Topology& topology) {
+  const Host* source = topology.find_host(mirror.port_id);
+  if (!source) throw FieldError("port_id", "port " + mirror.port_id + " is not in the topology");
+  if (mirror.mirror_type != "gre" && mirror.mirror_type != "erspanv1")
+    throw FieldError("mirror_type", "\"" + mirror.mirror_type + "\" is not gre or erspanv1");
+  Ipv4Address remote;
+  try {
+    remote = Ipv4Address::parse(mirror.remote_ip);
+  } catch (const Error& e) {
+    throw FieldError("remote_ip", e.what());
+  }
+  if (mirror.directions.empty()) throw FieldError("directions", "give IN and/or OUT with a tunnel id, e.g. {\"IN\": 102}");
+  std::vector<TapPolicy> out;
+  for (const auto& [direction, id] : mirror.directions) {
+    const std::string field = "directions." + direction;
+    if (direction != "IN" && direction != "OUT") throw FieldError(field, "\"" + direction + "\" is not IN or OUT");
+    if (id.empty() || id.size() > 5 || id.find_first_not_of("0123456789") != std::string::npos)
+      throw FieldError(field, "\"" + id + "\" is not a tunnel id (a number)");
+    TunnelTarget tunnel{remote, std::stoull(id), mirror.mirror_type == "gre" ? "gre" : "erspan", std::nullopt};
+    if (tunnel.type == "erspan") {
+      if (tunnel.key > 1023) throw FieldError(field, "an ERSPAN session id has 10 bits: at most 1023");
+      tunnel.erspan_index = static_cast<std::uint32_t>(std::stoul(id, nullptr, 16));
+    }
+    for (const auto& [sender, receiver] : directed(direction, *source, topology, nullptr)) {
+      TapPolicy p;
+      p.name = "taas:" + mirror.id;
+      p.tenant = mirror.project_id;
+      p.sender = sender;
+      p.receiver = receiver;
+      p.delivery = Delivery::tunnel;
+      p.tunnel = tunnel;
+      out.push_back(std::move(p));
+    }
+  }
   return out;
 }
 
@@ -166,6 +219,10 @@ Taas::Taas(Service& service, std::optional<std::filesystem::path> file) : servic
       flows_.push_back({f.at("id"), f.at("project_id"), f.at("name"), f.at("description"), f.at("tap_service_id"),
                         f.at("source_port"), f.at("direction"), f.value("vlan_filter", ""),
                         f.at("policies").get<std::vector<std::uint32_t>>()});
+    for (const auto& m : j.value("tap_mirrors", json::array()))
+      mirrors_.push_back({m.at("id"), m.at("project_id"), m.at("name"), m.at("description"), m.at("port_id"),
+                          m.at("remote_ip"), m.at("mirror_type"), m.at("directions"),
+                          m.at("policies").get<std::vector<std::uint32_t>>()});
   } catch (const json::exception& e) {
     throw ParseError(file_->string() + ": " + e.what());
   }
@@ -173,7 +230,8 @@ Taas::Taas(Service& service, std::optional<std::filesystem::path> file) : servic
 
 void Taas::save() const {
   if (!file_) return;
-  json j{{"tap_services", json::array()}, {"tap_flows", json::array()}};
+  json j{{"tap_services", json::array()}, {"tap_flows", json::array()}, {"tap_mirrors", json::array()}};
+  for (const auto& m : mirrors_) j["tap_mirrors"].push_back(to_json(m));
   for (const auto& s : services_) j["tap_services"].push_back(to_json(s));
   for (const auto& f : flows_) {
     json e = to_json(f);
@@ -193,7 +251,8 @@ void Taas::save() const {
 Response Taas::handle(const Request& request, const Caller& caller, std::string_view path) {
   std::lock_guard lock(mu_);
   for (auto [name, handler] : {std::pair{std::string_view("tap_services"), &Taas::services},
-                               std::pair{std::string_view("tap_flows"), &Taas::flows}}) {
+                               std::pair{std::string_view("tap_flows"), &Taas::flows},
+                               std::pair{std::string_view("tap_mirrors"), &Taas::mirrors}}) {
     if (path == name) return (this->*handler)(request, caller, "");
     if (path.starts_with(name) && path.size() > name.size() + 1 && path[name.size()] == '/')
       return (this->*handler)(request, caller, path.substr(name.size() + 1));
@@ -298,6 +357,65 @@ Response Taas::flows(const Request& request, const Caller& caller, std::string_v
   for (auto pid : it->policies)
     if (service_.get(pid)) service_.remove(pid);
   flows_.erase(it);
+  save();
+  return Response(204, "", "");
+}
+
+Response Taas::mirrors(const Request& request, const Caller& caller, std::string_view id) {
+  const auto it = std::find_if(mirrors_.begin(), mirrors_.end(),
+                               [&](const TapMirror& m) { return m.id == id && visible(m.project_id, caller); });
+  if (id.empty()) {
+    if (request.method == "GET") {
+      json list = json::array();
+      for (const auto& m : mirrors_)
+        if (visible(m.project_id, caller)) list.push_back(to_json(m));
+      return Response(200, dump({{"tap_mirrors", list}}));
+    }
+    if (request.method != "POST") return error_response(405, "method not allowed; use GET, POST");
+    const json o = body_object(request, "tap_mirror", {"name", "description", "port_id", "directions", "remote_ip",
+                                                       "mirror_type", "project_id", "tenant_id"});
+    TapMirror m{new_uuid(), project_of(o, caller, "tap_mirror"), text(o, "name"), text(o, "description"),
+                text(o, "port_id"), text(o, "remote_ip"), text(o, "mirror_type"), {}, {}};
+    if (o.contains("directions") && o.at("directions").is_object())
+      for (const auto& d : o.at("directions").items()) {  // TaaS's CLI sends strings, its API numbers
+        if (d.value().is_number_unsigned()) m.directions[d.key()] = std::to_string(d.value().get<std::uint64_t>());
+        else if (d.value().is_string()) m.directions[d.key()] = d.value().get<std::string>();
+        else throw FieldError("tap_mirror.directions." + d.key(), "must be a tunnel id");
+      }
+    const Topology topology = service_.topology();
+    port(topology, m.port_id, caller, "tap_mirror.port_id");
+    std::vector<TapPolicy> policies;
+    try {
+      policies = tap_mirror_policies(m, topology);
+    } catch (const FieldError& e) {
+      std::string message = e.what();
+      message.erase(0, e.field().size() + 2);
+      throw FieldError("tap_mirror." + e.field(), message);
+    }
+    try {
+      for (auto& p : policies) m.policies.push_back(service_.add(std::move(p)));
+      mirrors_.push_back(m);
+      save();
+    } catch (...) {
+      for (auto pid : m.policies) service_.remove(pid);
+      if (!mirrors_.empty() && mirrors_.back().id == m.id) mirrors_.pop_back();
+      throw;
+    }
+    return Response(201, dump({{"tap_mirror", to_json(m)}}));
+  }
+  if (it == mirrors_.end()) return error_response(404, "tap mirror " + std::string(id) + " could not be found");
+  if (request.method == "GET") return Response(200, dump({{"tap_mirror", to_json(*it)}}));
+  if (request.method == "PUT") {
+    const json o = body_object(request, "tap_mirror", {"name", "description"});
+    if (o.contains("name")) it->name = text(o, "name");
+    if (o.contains("description")) it->description = text(o, "description");
+    save();
+    return Response(200, dump({{"tap_mirror", to_json(*it)}}));
+  }
+  if (request.method != "DELETE") return error_response(405, "method not allowed; use GET, PUT, DELETE");
+  for (auto pid : it->policies)
+    if (service_.get(pid)) service_.remove(pid);
+  mirrors_.erase(it);
   save();
   return Response(204, "", "");
 }

@@ -44,6 +44,13 @@ auto parse_as(const std::string& key, F&& parse) {
   }
 }
 
+// An OVS tunnel interface type libvtap can send copies through.
+std::string tunnel_type(const std::string& type, const std::string& key) {
+  if (type != "vxlan" && type != "gre" && type != "erspan" && type != "geneve")
+    fail(key, "\"" + type + "\" is not a tunnel type (vxlan, gre, erspan or geneve)");
+  return type;
+}
+
 Endpoint endpoint_from(const json& j, const std::string& key) {
   if (j.is_string() && j.get<std::string>() == "*") return Endpoint::any_host();
   check_keys(j, key, {"mac", "ip"});
@@ -106,7 +113,11 @@ void to_json(json& j, const TapPolicy& p) {
     if (p.rate_limit->burst) j["rate_limit"]["burst"] = p.rate_limit->burst;
   }
   if (p.delivery != Delivery::marked) j["delivery"] = to_string(p.delivery);
-  if (p.tunnel) j["tunnel"] = {{"remote_ip", p.tunnel->remote_ip.to_string()}, {"key", p.tunnel->key}};
+  if (p.tunnel) {
+    j["tunnel"] = {{"remote_ip", p.tunnel->remote_ip.to_string()}, {"key", p.tunnel->key}};
+    if (!p.tunnel->type.empty()) j["tunnel"]["type"] = p.tunnel->type;
+    if (p.tunnel->erspan_index) j["tunnel"]["erspan_index"] = *p.tunnel->erspan_index;
+  }
 }
 
 void from_json(const json& j, TapPolicy& p) {
@@ -151,12 +162,18 @@ void from_json(const json& j, TapPolicy& p) {
   }
   if (j.contains("tunnel")) {
     const json& t = j.at("tunnel");
-    check_keys(t, "tunnel", {"remote_ip", "key"});
+    check_keys(t, "tunnel", {"remote_ip", "key", "type", "erspan_index"});
     if (!t.contains("remote_ip") || !t.contains("key")) fail("tunnel", "needs \"remote_ip\" and \"key\"");
     const auto ip = get_string(t.at("remote_ip"), "tunnel.remote_ip");
     TunnelTarget tt;
     tt.remote_ip = parse_as("tunnel.remote_ip", [&] { return Ipv4Address::parse(ip); });
     tt.key = get_number<std::uint64_t>(t.at("key"), "tunnel.key", 0xffffffffffffffffULL);
+    if (t.contains("type")) tt.type = tunnel_type(get_string(t.at("type"), "tunnel.type"), "tunnel.type");
+    if (t.contains("erspan_index")) {
+      if (tt.type != "erspan") fail("tunnel.erspan_index", "needs \"type\": \"erspan\"");
+      tt.erspan_index = get_number<std::uint32_t>(t.at("erspan_index"), "tunnel.erspan_index", 0xfffff);
+    }
+    if (tt.type == "erspan" && tt.key > 1023) fail("tunnel.key", "an ERSPAN session id has 10 bits: at most 1023");
     p.tunnel = tt;
   }
   if (p.delivery == Delivery::marked && !j.contains("monitor")) fail("monitor", "missing (identifier fields are mandatory)");
@@ -188,6 +205,7 @@ void to_json(json& j, const Topology& t) {
     std::snprintf(dpid, sizeof dpid, "%016llx", static_cast<unsigned long long>(s.dpid));
     json js{{"name", s.name}, {"dpid", dpid}};
     if (s.tunnel_port) js["tunnel_port"] = *s.tunnel_port;
+    if (!s.tunnel_ports.empty()) js["tunnel_ports"] = s.tunnel_ports;
     j["switches"].push_back(js);
   }
   for (const auto& h : t.hosts()) {
@@ -219,11 +237,20 @@ void from_json(const json& j, Topology& t) {
   std::size_t i = 0;
   for (const json& s : list("switches")) {
     const std::string where = "switches[" + std::to_string(i++) + "]";
-    check_keys(s, where, {"name", "dpid", "tunnel_port"});
+    check_keys(s, where, {"name", "dpid", "tunnel_port", "tunnel_ports"});
     if (!s.contains("name") || !s.contains("dpid")) fail(where, "needs \"name\" and \"dpid\"");
-    Switch sw{get_string(s.at("name"), where + ".name"), parse_dpid(s.at("dpid"), where + ".dpid"), std::nullopt};
+    Switch sw;
+    sw.name = get_string(s.at("name"), where + ".name");
+    sw.dpid = parse_dpid(s.at("dpid"), where + ".dpid");
     if (s.contains("tunnel_port"))
       sw.tunnel_port = get_number<std::uint32_t>(s.at("tunnel_port"), where + ".tunnel_port", 0xfffffeff);
+    if (s.contains("tunnel_ports")) {
+      const json& ports = s.at("tunnel_ports");
+      if (!ports.is_object()) fail(where + ".tunnel_ports", "must be an object of OVS tunnel type to port");
+      for (const auto& item : ports.items())
+        sw.tunnel_ports[tunnel_type(item.key(), where + ".tunnel_ports." + item.key())] =
+            get_number<std::uint32_t>(item.value(), where + ".tunnel_ports." + item.key(), 0xfffffeff);
+    }
     parse_as(where, [&] { t.add_switch(std::move(sw)); return 0; });
   }
   i = 0;

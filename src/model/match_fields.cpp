@@ -58,6 +58,8 @@ constexpr std::array<FieldInfo, field_count> kFieldTable = {{
     {F::nd_target, "nd_target", "", 128, true, Fmt::ipv6},
     {F::nd_sll, "nd_sll", "", 48, true, Fmt::ethernet},
     {F::nd_tll, "nd_tll", "", 48, true, Fmt::ethernet},
+    {F::tun_erspan_idx, "tun_erspan_idx", "", 20, true, Fmt::hexadecimal},
+    {F::tun_erspan_ver, "tun_erspan_ver", "", 4, true, Fmt::decimal},
 }};
 
 namespace {

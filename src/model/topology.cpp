@@ -18,6 +18,7 @@ void Topology::add_switch(Switch s) {
     if (other.dpid == s.dpid)
       throw TopologyError("switch " + s.name + ": dpid " + std::to_string(s.dpid) + " already used by " + other.name);
   if (s.tunnel_port) port_owner_.emplace(PortRef{s.name, *s.tunnel_port}, switches_.size());
+  for (const auto& [type, port] : s.tunnel_ports) port_owner_.emplace(PortRef{s.name, port}, switches_.size());
   switch_index_.emplace(s.name, switches_.size());
   switches_.push_back(std::move(s));
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "libvtap/model/error.hpp"
+#include "libvtap/openflow/actions.hpp"
 
 namespace vtap::openflow {
 namespace {
@@ -17,9 +18,13 @@ using F = Field;
 constexpr std::uint16_t kMatchTypeOxm = 1;  // OFPMT_OXM
 constexpr std::uint8_t kOnfTcpFlagsField = 42;
 constexpr std::uint8_t kNxmTunIpv4DstField = 32;
+// Nicira's experimenter OXMs (class 0xffff, experimenter NX) of the ERSPAN tunnel metadata.
+constexpr std::uint8_t kNxErspanIdxField = 11;
+constexpr std::uint8_t kNxErspanVerField = 12;
 
 // The OpenFlow basic oxm_field of every Field, and its width on the wire, in enum order.
-// tun_dst has no basic field: it is Nicira's NXM_NX_TUN_IPV4_DST (special-cased below).
+// tun_dst has no basic field: it is Nicira's NXM_NX_TUN_IPV4_DST, and tun_erspan_* are Nicira
+// experimenter OXMs (special-cased below).
 struct BasicField {
   F field;
   std::uint8_t oxm_field;
@@ -39,6 +44,7 @@ constexpr std::array<BasicField, field_count> kBasic = {{
     {F::sctp_src, 17, 2},     {F::sctp_dst, 18, 2},     {F::icmpv4_type, 19, 1},
     {F::icmpv4_code, 20, 1},  {F::icmpv6_type, 29, 1},  {F::icmpv6_code, 30, 1},
     {F::nd_target, 31, 16},   {F::nd_sll, 32, 6},       {F::nd_tll, 33, 6},
+    {F::tun_erspan_idx, kNxErspanIdxField, 4}, {F::tun_erspan_ver, kNxErspanVerField, 1},
 }};
 
 // The order OVS's nx_put_raw() writes fields in: L2, VLAN, MPLS, L3, L4, ARP, then tunnel
@@ -50,7 +56,7 @@ constexpr std::array<F, field_count> kWireOrder = {
     F::tcp_dst,     F::tcp_flags,   F::udp_src,     F::udp_dst,     F::sctp_src,    F::sctp_dst,
     F::icmpv4_type, F::icmpv4_code, F::icmpv6_type, F::icmpv6_code, F::nd_target,   F::nd_sll,
     F::nd_tll,      F::arp_op,      F::arp_spa,     F::arp_tpa,     F::arp_sha,     F::arp_tha,
-    F::tun_id,      F::tun_dst,     F::metadata,
+    F::tun_id,      F::tun_dst,     F::metadata,    F::tun_erspan_idx, F::tun_erspan_ver,
 };
 
 constexpr bool tables_are_consistent() {
@@ -112,16 +118,21 @@ FieldBytes take_wire(std::span<const std::uint8_t> wire, F f, bool& high_zero) n
   return out;
 }
 
+constexpr bool is_nicira(F f) noexcept { return f == F::tun_dst || f == F::tun_erspan_idx || f == F::tun_erspan_ver; }
+
 // The Field a (class, field, experimenter) names, or nothing.
 std::optional<F> lookup(std::uint16_t oxm_class, std::uint8_t field, std::uint32_t experimenter) noexcept {
   if (oxm_class == oxm_class_basic) {
     for (const BasicField& b : kBasic) {
-      if (b.field != F::tun_dst && b.oxm_field == field) return b.field;
+      if (!is_nicira(b.field) && b.oxm_field == field) return b.field;
     }
   } else if (oxm_class == oxm_class_nxm1 && field == kNxmTunIpv4DstField) {
     return F::tun_dst;
   } else if (oxm_class == oxm_class_experimenter && experimenter == onf_experimenter_id && field == kOnfTcpFlagsField) {
     return F::tcp_flags;
+  } else if (oxm_class == oxm_class_experimenter && experimenter == nicira_experimenter_id) {
+    if (field == kNxErspanIdxField) return F::tun_erspan_idx;
+    if (field == kNxErspanVerField) return F::tun_erspan_ver;
   }
   return std::nullopt;
 }
@@ -161,6 +172,7 @@ FieldBytes full_field_mask(Field f) noexcept {
 OxmHeader oxm_header(Field f, Version version) noexcept {
   const BasicField& b = kBasic[index(f)];
   if (f == F::tun_dst) return {oxm_class_nxm1, b.oxm_field, b.width, 0};
+  if (f == F::tun_erspan_idx || f == F::tun_erspan_ver) return {oxm_class_experimenter, b.oxm_field, b.width, nicira_experimenter_id};
   if (f == F::tcp_flags && version < Version::of15) {
     return {oxm_class_experimenter, kOnfTcpFlagsField, b.width, onf_experimenter_id};
   }

@@ -124,11 +124,14 @@ Topology build(std::vector<Node>& nodes) {
     std::map<std::string, Switch> switches;
     for (const Iface& i : node.ifaces) {
       auto [it, fresh] = switches.try_emplace(i.bridge);
-      if (fresh) it->second = Switch{switch_name(node, i.bridge), parse_dpid(i, node), std::nullopt};
+      if (fresh) it->second = Switch{switch_name(node, i.bridge), parse_dpid(i, node), std::nullopt, {}};
       const auto port = usable_port(i);
-      if (port && tunnel_types().contains(i.type) && i.remote_ip == "flow" &&
-          (!it->second.tunnel_port || *port < *it->second.tunnel_port))
-        it->second.tunnel_port = *port;
+      if (!port || !tunnel_types().contains(i.type) || i.remote_ip != "flow") continue;
+      if (!it->second.tunnel_port || *port < *it->second.tunnel_port) it->second.tunnel_port = *port;
+      if (i.type == "vxlan" || i.type == "gre" || i.type == "erspan" || i.type == "geneve") {
+        auto [typed, first] = it->second.tunnel_ports.try_emplace(i.type, *port);
+        if (!first && *port < typed->second) typed->second = *port;
+      }
     }
     for (auto& [bridge, s] : switches) t.add_switch(std::move(s));
   }

@@ -141,7 +141,8 @@ class Walker {
 
   void output(const std::string& sw, const Packet& p, std::uint32_t port, int hops) {
     const Switch* s = topo_.find_switch(sw);
-    if (s && s->tunnel_port == port) {
+    if (s && (s->tunnel_port == port ||
+              std::any_of(s->tunnel_ports.begin(), s->tunnel_ports.end(), [&](const auto& t) { return t.second == port; }))) {
       const auto* dst = p.fields.find(Field::tun_dst);
       const auto* key = p.fields.find(Field::tun_id);
       out_.push_back("tunnel " + (dst ? Ipv4Address(static_cast<std::uint32_t>(uint_of(*dst))).to_string() : "?") +

@@ -258,8 +258,10 @@ struct Translator::State {
       if (monitor && !port_toward(sw, *monitor))
         throw PolicyError(p.id, "monitor",
                           host_text(*monitor) + " on " + monitor->switch_name + " is not reachable from " + sw);
-      if (p.delivery == Delivery::tunnel && !topo.find_switch(sw)->tunnel_port)
-        throw PolicyError(p.id, "delivery", "switch " + sw + " has no tunnel_port for tunnel delivery");
+      if (p.delivery == Delivery::tunnel && !topo.find_switch(sw)->tunnel_port_of(p.tunnel->type))
+        throw PolicyError(p.id, "delivery", "switch " + sw + " has no " +
+                                                (p.tunnel->type.empty() ? "tunnel_port" : p.tunnel->type + " port in tunnel_ports") +
+                                                " for tunnel delivery");
       out.push_back(std::move(t));
     }
     return out;
@@ -456,9 +458,15 @@ struct Translator::State {
     } else {
       const TunnelTarget& tt = *first.policy->tunnel;
       key.target = "tunnel " + tt.remote_ip.to_string() + " " + std::to_string(tt.key);
+      if (!tt.type.empty()) key.target += " " + tt.type;
+      if (tt.erspan_index) key.target += " index " + std::to_string(*tt.erspan_index);
       actions.push_back(SetFieldAction{Field::tun_dst, uint_bytes(Field::tun_dst, tt.remote_ip.value())});
       actions.push_back(SetFieldAction{Field::tun_id, uint_bytes(Field::tun_id, tt.key)});
-      finish = {PopVlanAction{}, OutputAction{*topo.find_switch(sw)->tunnel_port, key.max_len}};
+      if (tt.type == "erspan") {
+        actions.push_back(SetFieldAction{Field::tun_erspan_ver, uint_bytes(Field::tun_erspan_ver, 1)});
+        actions.push_back(SetFieldAction{Field::tun_erspan_idx, uint_bytes(Field::tun_erspan_idx, tt.erspan_index.value_or(0))});
+      }
+      finish = {PopVlanAction{}, OutputAction{*topo.find_switch(sw)->tunnel_port_of(tt.type), key.max_len}};
     }
     const bool via_copy_table = key.meter || (key.max_len && !remote);
     if (!via_copy_table && !remote) {  // A plain output: the cheapest copy there is.

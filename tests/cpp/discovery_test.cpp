@@ -72,8 +72,8 @@ class DiscoveryTest : public ::testing::Test {
 
   Topology expected() const {
     Topology t;
-    t.add_switch(Switch{"br-a", 0xa, 99});
-    t.add_switch(Switch{"br-b", 0xb, std::nullopt});
+    t.add_switch(Switch{"br-a", 0xa, 99, {{"vxlan", 99}}});
+    t.add_switch(Switch{"br-b", 0xb, std::nullopt, {}});
     t.add_host(Host{"port-vm1", MacAddress::parse("fa:00:00:00:00:01"), Ipv4Address::parse("10.1.1.1"), std::nullopt,
                     "br-a", 1, ""});
     t.add_host(Host{"port-vm2", MacAddress::parse("fa:00:00:00:00:02"), Ipv4Address::parse("10.1.1.2"), std::nullopt,
@@ -155,8 +155,8 @@ TEST(Discovery, TunnelsBetweenNodesBecomeLinksAndSwitchesAreNamedByNode) {
     ASSERT_TRUE(node->vsctl(vm_port("br-int", "vm" + std::to_string(n), n, "fa:00:00:00:00:0" + std::to_string(n))));
   }
   Topology want;
-  want.add_switch(Switch{"node-1.br-int", 1, std::nullopt});
-  want.add_switch(Switch{"node-2.br-int", 2, std::nullopt});
+  want.add_switch(Switch{"node-1.br-int", 1, std::nullopt, {}});
+  want.add_switch(Switch{"node-2.br-int", 2, std::nullopt, {}});
   want.add_host(Host{"port-vm1", MacAddress::parse("fa:00:00:00:00:01"), std::nullopt, std::nullopt, "node-1.br-int", 1, ""});
   want.add_host(Host{"port-vm2", MacAddress::parse("fa:00:00:00:00:02"), std::nullopt, std::nullopt, "node-2.br-int", 2, ""});
   want.add_link(Link{PortRef{"node-1.br-int", 21}, PortRef{"node-2.br-int", 22}});

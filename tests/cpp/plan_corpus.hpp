@@ -22,7 +22,7 @@ inline Ipv4Address corpus_ip(int n) { return Ipv4Address(0x0a010100U + static_ca
 inline Topology corpus_line(int switches, const std::vector<std::pair<int, int>>& hosts) {
   Topology t;
   for (int s = 1; s <= switches; ++s)
-    t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s), std::nullopt});
+    t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s), std::nullopt, {}});
   for (int s = 1; s < switches; ++s)
     t.add_link(Link{PortRef{"s" + std::to_string(s), 10}, PortRef{"s" + std::to_string(s + 1), 11}});
   for (auto [vm, s] : hosts)
@@ -86,14 +86,14 @@ inline std::vector<CorpusPlan> plan_corpus(const std::string& examples_dir) {
   }
   {
     Topology topo;
-    topo.add_switch(Switch{"s1", 1, 99});
+    topo.add_switch(Switch{"s1", 1, 99, {}});
     topo.add_host(Host{"vm1", corpus_mac(1), corpus_ip(1), std::nullopt, "s1", 1, "t1"});
     topo.add_host(Host{"vm2", corpus_mac(2), corpus_ip(2), std::nullopt, "s1", 2, "t1"});
     Translator t(topo);
     TapPolicy p = corpus_policy(5, 1, 2, 3);
     p.monitor = Endpoint{};
     p.delivery = Delivery::tunnel;
-    p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7};
+    p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7, "", std::nullopt};
     t.add(p);
     add("tunnel", t.plan());
   }
@@ -106,7 +106,7 @@ inline std::vector<CorpusPlan> plan_corpus(const std::string& examples_dir) {
   }
   {
     Topology topo;
-    topo.add_switch(Switch{"s1", 1, std::nullopt});
+    topo.add_switch(Switch{"s1", 1, std::nullopt, {}});
     for (int n = 1; n <= 3; ++n)
       topo.add_host(Host{"vm" + std::to_string(n), corpus_mac(n), std::nullopt,
                          Ipv6Address::parse("2001:db8::" + std::to_string(n)), "s1", static_cast<std::uint32_t>(n), ""});

@@ -19,7 +19,7 @@ inline Ipv4Address ip(int n) { return Ipv4Address(0x0a010100U + static_cast<std:
 // port 11 toward the previous), and hosts vmN (fa:..:0N, 10.1.1.N) on the given switches.
 inline Topology line(int switches, const std::vector<std::pair<int, int>>& hosts /* (vm, switch) */) {
   Topology t;
-  for (int s = 1; s <= switches; ++s) t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s), std::nullopt});
+  for (int s = 1; s <= switches; ++s) t.add_switch(Switch{"s" + std::to_string(s), static_cast<std::uint64_t>(s), std::nullopt, {}});
   for (int s = 1; s < switches; ++s)
     t.add_link(Link{PortRef{"s" + std::to_string(s), 10}, PortRef{"s" + std::to_string(s + 1), 11}});
   for (auto [vm, s] : hosts)

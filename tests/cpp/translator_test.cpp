@@ -237,14 +237,14 @@ TEST(Translator, RemoteCopiesAreTruncatedOnTheMonitorsPort) {
 
 TEST(Translator, TunnelDeliverySetsTunnelMetadata) {
   Topology topo;
-  topo.add_switch(Switch{"s1", 1, 99});
+  topo.add_switch(Switch{"s1", 1, 99, {}});
   topo.add_host(Host{"vm1", mac(1), ip(1), std::nullopt, "s1", 1, "t1"});
   topo.add_host(Host{"vm2", mac(2), ip(2), std::nullopt, "s1", 2, "t1"});
   Translator t(topo);
   TapPolicy p = policy(5, 1, 2, 3);
   p.monitor = Endpoint{};
   p.delivery = Delivery::tunnel;
-  p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7};
+  p.tunnel = TunnelTarget{Ipv4Address::parse("192.0.2.9"), 7, "", std::nullopt};
   t.add(p);
   EXPECT_EQ(texts(t.plan("s1").groups),
             std::vector<std::string>{"group_id=3758096388,type=all,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,"
@@ -268,7 +268,7 @@ TEST(Translator, BothDirectionsMirrorTheFilter) {
 
 TEST(Translator, Ipv6EndpointsMatchIpv6Fields) {
   Topology topo;
-  topo.add_switch(Switch{"s1", 1, std::nullopt});
+  topo.add_switch(Switch{"s1", 1, std::nullopt, {}});
   for (int n = 1; n <= 3; ++n)
     topo.add_host(Host{"vm" + std::to_string(n), mac(n), std::nullopt,
                        Ipv6Address::parse("2001:db8::" + std::to_string(n)), "s1", static_cast<std::uint32_t>(n), ""});
@@ -326,8 +326,8 @@ TEST(Translator, BadPoliciesNameTheFieldAndChangeNothing) {
 
 TEST(Translator, UnreachableMonitorIsRefused) {
   Topology topo;
-  topo.add_switch(Switch{"s1", 1, std::nullopt});
-  topo.add_switch(Switch{"s2", 2, std::nullopt});
+  topo.add_switch(Switch{"s1", 1, std::nullopt, {}});
+  topo.add_switch(Switch{"s2", 2, std::nullopt, {}});
   topo.add_host(Host{"vm1", mac(1), ip(1), std::nullopt, "s1", 1, ""});
   topo.add_host(Host{"vm2", mac(2), ip(2), std::nullopt, "s1", 2, ""});
   topo.add_host(Host{"vm3", mac(3), ip(3), std::nullopt, "s2", 3, ""});

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +31,15 @@ struct TapFlow {
   std::vector<std::uint32_t> policies;  ///< The libvtap policies it became.
 };
 
+/// A TaaS tap mirror: the traffic of `port_id` in each of `directions` (`IN`/`OUT` to the
+/// tunnel id, e.g. `{"IN": "102"}`) copied over GRE or ERSPAN v1 (`mirror_type` `gre` or
+/// `erspanv1`) to `remote_ip`.
+struct TapMirror {
+  std::string id, project_id, name, description, port_id, remote_ip, mirror_type;
+  std::map<std::string, std::string> directions;
+  std::vector<std::uint32_t> policies;
+};
+
 /// `"9,18-27"` as VLAN_VID value/mask pairs (OFPVID_PRESENT set), the fewest aligned blocks
 /// covering exactly those VLANs. Throws FieldError(`vlan_filter`) naming the bad part.
 std::vector<std::pair<std::uint16_t, std::uint16_t>> vlan_blocks(std::string_view filter);
@@ -39,6 +49,12 @@ std::vector<std::pair<std::uint16_t, std::uint16_t>> vlan_blocks(std::string_vie
 /// VM as sender toward the source port; one policy per VLAN block. Pure; throws FieldError
 /// naming `source_port` or `direction`.
 std::vector<TapPolicy> tap_flow_policies(const TapFlow& flow, const TapService& service, const Topology& topology);
+
+/// The policies `mirror` becomes: per direction, as tap_flow_policies() does, delivered over the
+/// switch's `gre` or `erspan` tunnel port with key = the direction's tunnel id and, for ERSPAN,
+/// index = that id read as hexadecimal (as TaaS's OVS driver sets `options:erspan_idx`, so
+/// `102` is index 0x102). Pure; throws FieldError naming the field.
+std::vector<TapPolicy> tap_mirror_policies(const TapMirror& mirror, const Topology& topology);
 
 /// The TaaS resources over a Service, kept in a JSON file (or in memory). Thread-safe.
 class Taas {
@@ -50,6 +66,7 @@ class Taas {
  private:
   Response services(const Request& request, const Caller& caller, std::string_view id);
   Response flows(const Request& request, const Caller& caller, std::string_view id);
+  Response mirrors(const Request& request, const Caller& caller, std::string_view id);
   void save() const;
 
   Service& service_;
@@ -57,6 +74,7 @@ class Taas {
   std::mutex mu_;
   std::vector<TapService> services_;
   std::vector<TapFlow> flows_;
+  std::vector<TapMirror> mirrors_;
 };
 
 }  // namespace vtap::api

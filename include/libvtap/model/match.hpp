@@ -65,8 +65,10 @@ enum class Field : std::uint8_t {
   nd_target,    ///< OXM_OF_IPV6_ND_TARGET; needs icmpv6_type 135 or 136.
   nd_sll,       ///< OXM_OF_IPV6_ND_SLL; needs icmpv6_type 135.
   nd_tll,       ///< OXM_OF_IPV6_ND_TLL; needs icmpv6_type 136.
+  tun_erspan_idx,  ///< NXOXM_ET_ERSPAN_IDX, 20 bits: the ERSPAN v1 index of an `erspan` port's copies.
+  tun_erspan_ver,  ///< NXOXM_ET_ERSPAN_VER, 4 bits: the ERSPAN version (1 or 2).
 };
-inline constexpr std::size_t field_count = static_cast<std::size_t>(Field::nd_tll) + 1;
+inline constexpr std::size_t field_count = static_cast<std::size_t>(Field::tun_erspan_ver) + 1;
 
 /// How a field's value is written in text.
 enum class FieldFormat : std::uint8_t { decimal, hexadecimal, ethernet, ipv4, ipv6, vlan, tcp_flags };

@@ -48,7 +48,12 @@ struct RateLimit {
 /// Where tunnel-delivered copies go.
 struct TunnelTarget {
   Ipv4Address remote_ip;  ///< Collector's underlay address (set as `tun_dst`).
-  std::uint64_t key = 0;  ///< VXLAN VNI / GRE key (set as `tun_id`).
+  std::uint64_t key = 0;  ///< VXLAN VNI / GRE key / ERSPAN session id (set as `tun_id`).
+  /// The switch's tunnel port of this OVS type (Switch::tunnel_ports: `gre`, `erspan`,
+  /// `vxlan`, `geneve`); empty: its `tunnel_port`.
+  std::string type;
+  /// ERSPAN v1 index (20 bits, set as `tun_erspan_idx` with `tun_erspan_ver=1`); type `erspan` only.
+  std::optional<std::uint32_t> erspan_index;
   auto operator<=>(const TunnelTarget&) const = default;
 };
 

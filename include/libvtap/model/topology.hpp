@@ -19,6 +19,15 @@ struct Switch {
   std::uint64_t dpid = 0;
   /// A tunnel port with `options:remote_ip=flow` for Delivery::tunnel copies.
   std::optional<std::uint32_t> tunnel_port;
+  /// Such ports by OVS interface type (`gre`, `erspan`, `vxlan`, `geneve`), for copies whose
+  /// TunnelTarget names a type.
+  std::map<std::string, std::uint32_t> tunnel_ports;
+  /// The port that carries copies of tunnel `type` ("" = tunnel_port), if the switch has one.
+  std::optional<std::uint32_t> tunnel_port_of(const std::string& type) const {
+    if (type.empty()) return tunnel_port;
+    auto it = tunnel_ports.find(type);
+    return it == tunnel_ports.end() ? std::nullopt : std::optional(it->second);
+  }
   auto operator<=>(const Switch&) const = default;
 };
 

@@ -16,6 +16,7 @@
 /// | ... `external_ids:tenant` (not standard, optional) | Host::tenant                              |
 /// | Interface `type=patch` with `options:peer`         | a Link between the two patch ports        |
 /// | tunnel Interface (`vxlan`, `gre`, `geneve`, ...) with `options:remote_ip=flow` | Switch::tunnel_port (the lowest such ofport) |
+/// | ... of type `vxlan`, `gre`, `erspan` or `geneve` | Switch::tunnel_ports[type] (the lowest of that type) |
 /// | tunnel Interface with `options:remote_ip=R` on node A, R a local IP of node B, and a tunnel on B whose remote_ip is a local IP of A | a Link between the two tunnel ports |
 ///
 /// A node's local IPs are its `Open_vSwitch` row's `external_ids:ovn-encap-ip` (OVN's
