@@ -53,6 +53,7 @@ export class Api {
   stats() { return this.call('GET', '/v1/stats').then((d) => d.stats); }
   topology() { return this.call('GET', '/v1/topology'); }
   switches() { return this.call('GET', '/v1/switches').then((d) => d.switches); }
+  whoami() { return this.call('GET', '/v1/whoami'); }
   explain(packet) { return this.call('POST', '/v1/explain', { packet }); }
 
   // Reads /v1/events until `signal` aborts, calling onOpen() once the stream is open and

@@ -178,27 +178,15 @@ function signOut(message = '') {
   showSignIn(message);
 }
 
-// Who is signed in. The API has no "who am I": /v1/switches answers 200 to administrators
-// only (403 to tenants); a tenant sees only its own VMs in /v1/topology, so their `tenant`
-// names it, and failing VMs its policies do.
+// Who is signed in: GET /v1/whoami; an administrator also sees the switches' status.
 async function identify() {
-  try {
-    const switches = await state.api.switches();
-    state.administrator = true;
-    state.switchStatus = new Map(switches.map((s) => [s.name, s]));
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 403) throw e;
-    state.administrator = false;
-    state.switchStatus = null;
-  }
-  if (state.administrator) {
-    state.tenant = '';
-    $('who').textContent = 'administrator';
-  } else {
-    const names = new Set([...state.topology.hosts, ...state.policies].map((x) => x.tenant).filter(Boolean));
-    state.tenant = names.size === 1 ? [...names][0] : '';
-    $('who').textContent = state.tenant ? `tenant ${state.tenant}` : 'a tenant';
-  }
+  const me = await state.api.whoami();
+  state.administrator = me.administrator;
+  state.tenant = me.tenant || '';
+  state.switchStatus = state.administrator
+    ? new Map((await state.api.switches()).map((s) => [s.name, s]))
+    : null;
+  $('who').textContent = state.administrator ? 'administrator' : `tenant ${state.tenant}`;
   $('tenant-field').hidden = !state.administrator;
 }
 

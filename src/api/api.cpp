@@ -203,6 +203,10 @@ Response Api::route(const Request& request, const Caller& caller, std::string_vi
     }
     return json_response(200, j);
   }
+  if (rest == "whoami") {
+    if (method != "GET") return method_not_allowed("GET");
+    return json_response(200, {{"administrator", caller.admin}, {"tenant", caller.admin ? json() : json(caller.tenant)}});
+  }
   if (rest == "switches") {
     if (method != "GET") return method_not_allowed("GET");
     if (!caller.admin) return error_response(403, "switches: administrators only");

@@ -141,6 +141,8 @@ def test_tokens_and_tenants(api):
     # OpenStack clients send X-Auth-Token.
     assert daemon.request("GET", "/v1/policies", token=None, headers={"X-Auth-Token": TENANT_A}).status_code == 200
 
+    assert daemon.request("GET", "/v1/whoami", token=TENANT_B).json() == {"administrator": False, "tenant": "t2"}
+    assert daemon.request("GET", "/v1/whoami").json() == {"administrator": True, "tenant": None}
     # Tenant t1 taps its own VMs; its policy gets t1 as tenant.
     mine = {k: v for k, v in P1.items() if k not in ("id", "tenant")}
     r = daemon.request("POST", "/v1/policies", token=TENANT_A, json=mine)
