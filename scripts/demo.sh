@@ -11,8 +11,17 @@
 # directory (netdev datapath) with libvtap's launcher (python3 -m vtap.sandbox, as the tests
 # do), installs the policies with `vtapctl apply` over libvtap's own
 # OpenFlow transport, sends packets with scapy, and shows what each monitor captured. Everything it
-# starts is stopped on exit, also on failure or Ctrl-C.
+# starts is stopped on exit, also on failure or Ctrl-C. It ends by handing the same switches
+# to vtapd (`vtapctl serve`) and asking its HTTP API; with --serve, vtapd keeps running with
+# its GUI until Ctrl-C.
 set -euo pipefail
+
+SERVE=0
+case "${1:-}" in
+  "") ;;
+  --serve) SERVE=1 ;;
+  *) echo "usage: scripts/demo.sh [--serve]" >&2; exit 2 ;;
+esac
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -35,7 +44,7 @@ sandbox() { PYTHONPATH="$REPO_ROOT/build/python${PYTHONPATH:+:$PYTHONPATH}" "$PY
 cleanup() {
   local status=$?
   set +e
-  for pidfile in "$WORK"/tcpdump-*.pid; do
+  for pidfile in "$WORK"/tcpdump-*.pid "$WORK"/vtapd.pid; do
     [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null
   done
   for ns in "${NAMESPACES[@]}"; do ip netns delete "$ns" 2>/dev/null; done
@@ -126,4 +135,27 @@ done
 step "vtapctl explain for an HTTP packet from vm1"
 "$VTAPCTL" explain --topology "$EXAMPLE/topology.json" --policies "$EXAMPLE/policies.json" \
   --packet 'tcp,dl_src=fa:00:00:00:00:01,dl_dst=fa:00:00:00:00:02,nw_src=10.1.1.1,nw_dst=10.1.1.2,tp_dst=80'
+step "vtapd: the same switches managed over its HTTP API (docs/api.md)"
+TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+printf '{"%s": "*"}\n' "$TOKEN" >"$WORK/tokens.json"
+cp "$EXAMPLE/policies.json" "$WORK/state.json"
+"$VTAPCTL" serve --topology "$EXAMPLE/topology.json" --state "$WORK/state.json" "${SWITCHES[@]}" \
+  --listen "127.0.0.1:${VTAP_DEMO_PORT:-0}" --tokens "$WORK/tokens.json" >"$WORK/vtapd.log" 2>&1 &
+echo $! >"$WORK/vtapd.pid"
+for _ in $(seq 100); do grep -q "API on" "$WORK/vtapd.log" && break; sleep 0.1; done
+URL="$(grep -o 'API on http://[^ ]*' "$WORK/vtapd.log" | cut -d' ' -f3)"
+[[ -n $URL ]] || { cat "$WORK/vtapd.log" >&2; exit 1; }
+api() { curl -sS --fail-with-body -H "Authorization: Bearer $TOKEN" "$@"; }
+echo "GET $URL/v1/policies  (the policies it took over; the switches already held them):"
+api "$URL/v1/policies" | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["policies"]:
+    print("  policy", p["id"], p.get("name", ""), p.get("filter", ""))'
+echo "GET $URL/metrics  (the copies each policy sent):"
+api "$URL/metrics" | grep '^vtap_policy_copies_total'
+echo "vtapd's log:"
+sed 's/^/  /' "$WORK/vtapd.log"
+if [[ $SERVE == 1 ]]; then
+  step "vtapd keeps running: open $URL/ in a browser and sign in with token $TOKEN (Ctrl-C stops)"
+  wait "$(cat "$WORK/vtapd.pid")" || true
+fi
 step "demo finished"
