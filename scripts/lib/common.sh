@@ -12,12 +12,12 @@ PYTHON="${PYTHON:-python3}"
 # private OVN of vtap.ovn that tests/python/test_ovn_coexistence.py puts libvtap beside
 # (their system services are never started: see install_apt_packages).
 # chromium and chromium-driver: tests/python/test_gui.py drives Debian's Chromium headless (no browser download).
-# curl: scripts/demo.sh and the README ask vtapd's API with it.
+# curl: scripts/demo.sh and the README ask vtapd's API with it; openssl makes the TLS test's certificate.
 # tshark decodes the GRE and ERSPAN encapsulation of tap mirrors (tests/python/test_tap_mirrors.py): an oracle we did not write.
 APT_PACKAGES=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libbenchmark-dev libssl-dev
               nlohmann-json3-dev libboost-dev openvswitch-switch tcpdump iproute2 ethtool iputils-ping
               pkg-config python3-dev openvswitch-source python3 autoconf automake libtool
-              netsniff-ng tcpreplay libndpi-bin ovn-central ovn-host chromium chromium-driver tshark curl)
+              netsniff-ng tcpreplay libndpi-bin ovn-central ovn-host chromium chromium-driver tshark curl openssl)
 # pip requirements for $PYTHON, as "name" or "name>=version" (PyPI distribution names; what
 # is installed is checked by distribution metadata, so import names do not matter).
 # pybind11 >= 3 builds vtap._core (Debian 12's pybind11-dev is 2.10: too old for native enums).

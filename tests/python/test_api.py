@@ -12,6 +12,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from prerequisites import missing
 from test_apply_integration import dump_state, reference_state, switch_args
 from topo_helpers import Network, compile_policies, policy, tcp, topology
 from vtapd import ADMIN, TENANT_A, TENANT_B, TOKENS, Vtapd
@@ -129,6 +130,48 @@ def test_a_batch_is_all_or_nothing_and_bad_input_names_the_field(api):
     r = daemon.request("PATCH", "/v1/policies/1", json=P1)
     assert r.status_code == 405 and r.headers["Allow"] == "GET, PUT, DELETE"
     assert daemon.alive()
+
+
+def test_a_group_of_another_controller_is_409_with_nothing_changed(api):
+    daemon, net, _ = api
+    # Another controller uses the group id libvtap would give policy 1 on s1 (0xe0000000).
+    net.ovs.ofctl("-O", "OpenFlow15", "add-group", "s1", "group_id=3758096384,type=all,bucket=actions=output:4")
+    net.ovs.ofctl("-O", "OpenFlow15", "add-flow", "s1", "cookie=0x7,priority=5,dl_dst=fa:00:00:00:00:09,actions=group:3758096384")
+    before = installed(net)
+    r = daemon.request("POST", "/v1/policies", json=P1)
+    assert r.status_code == 409, r.text
+    assert "0xe0000000" in r.json()["error"]["message"] and "cookie=0x7" in r.json()["error"]["message"]
+    assert installed(net) == before
+    assert daemon.request("GET", "/v1/policies").json() == {"policies": []}
+
+
+def test_tls(ovs, vtapctl, tmp_path):
+    """--tls-cert/--tls-key: the API over https, checked against the certificate; plain HTTP gets nothing."""
+    import requests  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    if shutil.which("openssl") is None:
+        missing("openssl is not installed (scripts/test.sh installs it)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    topo = topology("2sw-monitor-at-receiver")
+    (tmp_path / "topology.json").write_text(json.dumps(topo.to_json()))
+    net = Network(ovs, topo)
+    net.build()
+    daemon = Vtapd(vtapctl, tmp_path, tmp_path / "topology.json", switch_args(net),
+                   "--tls-cert", str(cert), "--tls-key", str(key), scheme="https")
+    try:
+        r = requests.get(daemon.url + "/v1/policies", headers={"Authorization": f"Bearer {ADMIN}"}, verify=str(cert),
+                         timeout=10)
+        assert r.status_code == 200 and r.json() == {"policies": []}
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(daemon.url.replace("https://", "http://") + "/v1/policies", timeout=10)
+        assert daemon.proc.poll() is None
+    finally:
+        daemon.stop()
 
 
 def test_tokens_and_tenants(api):

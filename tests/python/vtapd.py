@@ -20,7 +20,7 @@ ADMIN, TENANT_A, TENANT_B = TOKENS
 
 class Vtapd:
     def __init__(self, vtapctl: Path, workdir: Path, topology: Path | None, switches: list[str], *extra: str,
-                 tokens: dict[str, str] = TOKENS):
+                 tokens: dict[str, str] = TOKENS, scheme: str = "http"):
         """``topology=None``: give ``--db`` in ``extra`` instead."""
         self.workdir = workdir
         self.state = workdir / "state.json"
@@ -33,8 +33,8 @@ class Vtapd:
              "--listen", "127.0.0.1:0", "--tokens", str(self.tokens), *switches, *extra],
             stdout=self.log.open("a"), stderr=subprocess.STDOUT)
         try:
-            line = self.wait_for(r"API on (http://\S+)")
-            self.url = re.search(r"API on (http://\S+)", line).group(1)
+            line = self.wait_for(rf"API on ({scheme}://\S+)")
+            self.url = re.search(rf"API on ({scheme}://\S+)", line).group(1)
         except BaseException:
             self.stop()
             raise
@@ -54,6 +54,8 @@ class Vtapd:
         headers = kwargs.pop("headers", {})
         if token is not None:
             headers.setdefault("Authorization", f"Bearer {token}")
+        if self.url.startswith("https"):
+            kwargs.setdefault("verify", False)
         return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
     def alive(self) -> bool:
