@@ -7,9 +7,11 @@
 #  3. runs the C++ tests (ctest) and the Python tests (pytest, against build/vtapctl and,
 #     with build/python on PYTHONPATH, the vtap package; integration tests start their own
 #     private Open vSwitch; one test installs build/ into a temporary prefix);
-#  4. builds the C++ tests again with AddressSanitizer and UndefinedBehaviorSanitizer into
+#  4. builds each library target (libvtap::core, ::native, ::service, ::api) alone, from
+#     clean, into build-alone/: each layer declares what it needs (VTAP_TARGETS_ALONE=0 skips);
+#  5. builds the C++ tests again with AddressSanitizer and UndefinedBehaviorSanitizer into
 #     build-asan/ and runs them (VTAP_SANITIZE_TESTS=0 skips this step);
-#  5. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
+#  6. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
 #     number of inputs (VTAP_FUZZ_RUNS, default 20000; 0 skips this step).
 #
 # With env CI set to a true value (.ci/run sets it) nothing the steps above install may be
@@ -49,6 +51,19 @@ ctest --test-dir build --output-on-failure
 log "Python tests"
 VTAPCTL="$REPO_ROOT/build/vtapctl" VTAP_BUILD_DIR="$REPO_ROOT/build" \
   PYTHONPATH="$REPO_ROOT/build/python${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m pytest -q -rs tests/python
+
+if [[ ${VTAP_TARGETS_ALONE:-1} != 0 ]]; then
+  log "each library target built alone"
+  cmake -S . -B build-alone -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTAP_WERROR=ON -DVTAP_BUILD_TESTS=OFF \
+    -DVTAP_BUILD_BENCH=OFF -DVTAP_BUILD_PYTHON=OFF -DVTAP_WITH_OPENVSWITCH=OFF >/dev/null
+  for target in vtap_core vtap_native vtap_service vtap_api; do
+    cmake --build build-alone --target clean >/dev/null
+    cmake --build build-alone --target "$target" >/dev/null
+    echo "  $target: built alone"
+  done
+else
+  log "each library target built alone: skipped (VTAP_TARGETS_ALONE=0)"
+fi
 
 if [[ $SANITIZE_TESTS != 0 ]]; then
   log "C++ tests under ASan/UBSan"

@@ -260,61 +260,98 @@ Response Taas::handle(const Request& request, const Caller& caller, std::string_
   return error_response(404, "no resource /v2.0/taas/" + std::string(path));
 }
 
-Response Taas::services(const Request& request, const Caller& caller, std::string_view id) {
-  const auto it = std::find_if(services_.begin(), services_.end(),
-                               [&](const TapService& s) { return s.id == id && visible(s.project_id, caller); });
+// What every TaaS resource shares: list, show, create (`make` validates the request's object and
+// adds its policies, all or none), rename (name and description only, as TaaS allows) and delete
+// (its policies with it).
+template <class T, class Make>
+Response Taas::resource(const Request& request, const Caller& caller, std::string_view id, std::vector<T>& items,
+                        const std::string& key, Make&& make) {
+  const std::string plural = key + "s";
+  auto remove_policies = [&](const T& item) {
+    if constexpr (requires { item.policies; })
+      for (auto pid : item.policies)
+        if (service_.get(pid)) service_.remove(pid);
+  };
   if (id.empty()) {
     if (request.method == "GET") {
       json list = json::array();
-      for (const auto& s : services_)
-        if (visible(s.project_id, caller)) list.push_back(to_json(s));
-      return Response(200, dump({{"tap_services", list}}));
+      for (const auto& item : items)
+        if (visible(item.project_id, caller)) list.push_back(to_json(item));
+      return Response(200, dump({{plural, list}}));
     }
     if (request.method != "POST") return error_response(405, "method not allowed; use GET, POST");
-    const json o = body_object(request, "tap_service", {"name", "description", "port_id", "project_id", "tenant_id"});
-    TapService s{new_uuid(), project_of(o, caller, "tap_service"), text(o, "name"), text(o, "description"), text(o, "port_id")};
-    if (s.port_id.empty()) throw FieldError("tap_service.port_id", "missing: the monitor's Neutron port");
-    port(service_.topology(), s.port_id, caller, "tap_service.port_id");
-    services_.push_back(s);
-    save();
-    return Response(201, dump({{"tap_service", to_json(s)}}));
+    T made = make();
+    items.push_back(made);
+    try {
+      save();
+    } catch (...) {
+      items.pop_back();
+      remove_policies(made);
+      throw;
+    }
+    return Response(201, dump({{key, to_json(made)}}));
   }
-  if (it == services_.end()) return error_response(404, "tap service " + std::string(id) + " could not be found");
-  if (request.method == "GET") return Response(200, dump({{"tap_service", to_json(*it)}}));
+  const auto it = std::find_if(items.begin(), items.end(),
+                               [&](const T& item) { return item.id == id && visible(item.project_id, caller); });
+  if (it == items.end()) return error_response(404, key + " " + std::string(id) + " could not be found");
+  if (request.method == "GET") return Response(200, dump({{key, to_json(*it)}}));
   if (request.method == "PUT") {
-    const json o = body_object(request, "tap_service", {"name", "description"});
+    const json o = body_object(request, key.c_str(), {"name", "description"});
     if (o.contains("name")) it->name = text(o, "name");
     if (o.contains("description")) it->description = text(o, "description");
     save();
-    return Response(200, dump({{"tap_service", to_json(*it)}}));
+    return Response(200, dump({{key, to_json(*it)}}));
   }
   if (request.method != "DELETE") return error_response(405, "method not allowed; use GET, PUT, DELETE");
-  // As TaaS does, deleting a tap service deletes its tap flows.
-  for (auto f = flows_.begin(); f != flows_.end();) {
-    if (f->tap_service_id != it->id) {
-      ++f;
-      continue;
+  if constexpr (std::is_same_v<T, TapService>) {  // as TaaS does, with its tap flows
+    const std::string service_id = it->id;
+    for (auto f = flows_.begin(); f != flows_.end();) {
+      if (f->tap_service_id != service_id) {
+        ++f;
+        continue;
+      }
+      for (auto pid : f->policies)
+        if (service_.get(pid)) service_.remove(pid);
+      f = flows_.erase(f);
     }
-    for (auto pid : f->policies)
-      if (service_.get(pid)) service_.remove(pid);
-    f = flows_.erase(f);
   }
-  services_.erase(it);
+  remove_policies(*it);
+  items.erase(std::find_if(items.begin(), items.end(), [&](const T& item) { return item.id == id; }));
   save();
   return Response(204, "", "");
 }
 
+std::vector<std::uint32_t> Taas::add_all(const std::string& key, const std::function<std::vector<TapPolicy>()>& make) {
+  std::vector<TapPolicy> policies;
+  try {
+    policies = make();
+  } catch (const FieldError& e) {
+    std::string message = e.what();
+    message.erase(0, e.field().size() + 2);
+    throw FieldError(key + "." + e.field(), message);
+  }
+  std::vector<std::uint32_t> ids;
+  try {  // as an administrator: the caller's ports were checked before
+    for (auto& p : policies) ids.push_back(service_.add(std::move(p)));
+  } catch (...) {
+    for (auto pid : ids) service_.remove(pid);
+    throw;
+  }
+  return ids;
+}
+
+Response Taas::services(const Request& request, const Caller& caller, std::string_view id) {
+  return resource(request, caller, id, services_, "tap_service", [&] {
+    const json o = body_object(request, "tap_service", {"name", "description", "port_id", "project_id", "tenant_id"});
+    TapService s{new_uuid(), project_of(o, caller, "tap_service"), text(o, "name"), text(o, "description"), text(o, "port_id")};
+    if (s.port_id.empty()) throw FieldError("tap_service.port_id", "missing: the monitor's Neutron port");
+    port(service_.topology(), s.port_id, caller, "tap_service.port_id");
+    return s;
+  });
+}
+
 Response Taas::flows(const Request& request, const Caller& caller, std::string_view id) {
-  const auto it = std::find_if(flows_.begin(), flows_.end(),
-                               [&](const TapFlow& f) { return f.id == id && visible(f.project_id, caller); });
-  if (id.empty()) {
-    if (request.method == "GET") {
-      json list = json::array();
-      for (const auto& f : flows_)
-        if (visible(f.project_id, caller)) list.push_back(to_json(f));
-      return Response(200, dump({{"tap_flows", list}}));
-    }
-    if (request.method != "POST") return error_response(405, "method not allowed; use GET, POST");
+  return resource(request, caller, id, flows_, "tap_flow", [&] {
     const json o = body_object(request, "tap_flow", {"name", "description", "tap_service_id", "source_port", "direction",
                                                      "vlan_filter", "project_id", "tenant_id"});
     TapFlow f{new_uuid(), project_of(o, caller, "tap_flow"), text(o, "name"), text(o, "description"),
@@ -322,56 +359,17 @@ Response Taas::flows(const Request& request, const Caller& caller, std::string_v
     const auto svc = std::find_if(services_.begin(), services_.end(), [&](const TapService& s) {
       return s.id == f.tap_service_id && visible(s.project_id, caller);
     });
-    if (svc == services_.end()) throw NotFoundError("tap_flow.tap_service_id: tap service " + f.tap_service_id + " could not be found");
+    if (svc == services_.end())
+      throw NotFoundError("tap_flow.tap_service_id: tap service " + f.tap_service_id + " could not be found");
     const Topology topology = service_.topology();
     port(topology, f.source_port, caller, "tap_flow.source_port");
-    std::vector<TapPolicy> policies;
-    try {
-      policies = tap_flow_policies(f, *svc, topology);
-    } catch (const FieldError& e) {
-      std::string message = e.what();
-      message.erase(0, e.field().size() + 2);
-      throw FieldError("tap_flow." + e.field(), message);
-    }
-    try {  // all or none; as an administrator: the caller's ports were checked above
-      for (auto& p : policies) f.policies.push_back(service_.add(std::move(p)));
-      flows_.push_back(f);
-      save();
-    } catch (...) {
-      for (auto pid : f.policies) service_.remove(pid);
-      if (!flows_.empty() && flows_.back().id == f.id) flows_.pop_back();
-      throw;
-    }
-    return Response(201, dump({{"tap_flow", to_json(f)}}));
-  }
-  if (it == flows_.end()) return error_response(404, "tap flow " + std::string(id) + " could not be found");
-  if (request.method == "GET") return Response(200, dump({{"tap_flow", to_json(*it)}}));
-  if (request.method == "PUT") {
-    const json o = body_object(request, "tap_flow", {"name", "description"});
-    if (o.contains("name")) it->name = text(o, "name");
-    if (o.contains("description")) it->description = text(o, "description");
-    save();
-    return Response(200, dump({{"tap_flow", to_json(*it)}}));
-  }
-  if (request.method != "DELETE") return error_response(405, "method not allowed; use GET, PUT, DELETE");
-  for (auto pid : it->policies)
-    if (service_.get(pid)) service_.remove(pid);
-  flows_.erase(it);
-  save();
-  return Response(204, "", "");
+    f.policies = add_all("tap_flow", [&] { return tap_flow_policies(f, *svc, topology); });
+    return f;
+  });
 }
 
 Response Taas::mirrors(const Request& request, const Caller& caller, std::string_view id) {
-  const auto it = std::find_if(mirrors_.begin(), mirrors_.end(),
-                               [&](const TapMirror& m) { return m.id == id && visible(m.project_id, caller); });
-  if (id.empty()) {
-    if (request.method == "GET") {
-      json list = json::array();
-      for (const auto& m : mirrors_)
-        if (visible(m.project_id, caller)) list.push_back(to_json(m));
-      return Response(200, dump({{"tap_mirrors", list}}));
-    }
-    if (request.method != "POST") return error_response(405, "method not allowed; use GET, POST");
+  return resource(request, caller, id, mirrors_, "tap_mirror", [&] {
     const json o = body_object(request, "tap_mirror", {"name", "description", "port_id", "directions", "remote_ip",
                                                        "mirror_type", "project_id", "tenant_id"});
     TapMirror m{new_uuid(), project_of(o, caller, "tap_mirror"), text(o, "name"), text(o, "description"),
@@ -384,40 +382,9 @@ Response Taas::mirrors(const Request& request, const Caller& caller, std::string
       }
     const Topology topology = service_.topology();
     port(topology, m.port_id, caller, "tap_mirror.port_id");
-    std::vector<TapPolicy> policies;
-    try {
-      policies = tap_mirror_policies(m, topology);
-    } catch (const FieldError& e) {
-      std::string message = e.what();
-      message.erase(0, e.field().size() + 2);
-      throw FieldError("tap_mirror." + e.field(), message);
-    }
-    try {
-      for (auto& p : policies) m.policies.push_back(service_.add(std::move(p)));
-      mirrors_.push_back(m);
-      save();
-    } catch (...) {
-      for (auto pid : m.policies) service_.remove(pid);
-      if (!mirrors_.empty() && mirrors_.back().id == m.id) mirrors_.pop_back();
-      throw;
-    }
-    return Response(201, dump({{"tap_mirror", to_json(m)}}));
-  }
-  if (it == mirrors_.end()) return error_response(404, "tap mirror " + std::string(id) + " could not be found");
-  if (request.method == "GET") return Response(200, dump({{"tap_mirror", to_json(*it)}}));
-  if (request.method == "PUT") {
-    const json o = body_object(request, "tap_mirror", {"name", "description"});
-    if (o.contains("name")) it->name = text(o, "name");
-    if (o.contains("description")) it->description = text(o, "description");
-    save();
-    return Response(200, dump({{"tap_mirror", to_json(*it)}}));
-  }
-  if (request.method != "DELETE") return error_response(405, "method not allowed; use GET, PUT, DELETE");
-  for (auto pid : it->policies)
-    if (service_.get(pid)) service_.remove(pid);
-  mirrors_.erase(it);
-  save();
-  return Response(204, "", "");
+    m.policies = add_all("tap_mirror", [&] { return tap_mirror_policies(m, topology); });
+    return m;
+  });
 }
 
 }  // namespace vtap::api

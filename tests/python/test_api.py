@@ -15,20 +15,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from prerequisites import missing
 from test_apply_integration import dump_state, reference_state, switch_args
 from topo_helpers import Network, compile_policies, policy, tcp, topology
-from vtapd import ADMIN, TENANT_A, TENANT_B, TOKENS, Vtapd
+from vtapd import ADMIN, TENANT_A, TENANT_B, TOKENS, Vtapd, two_tenants
 
 P1 = policy(1, "vm1", "vm2", "vm3", "tcp,tp_dst=80")
 
 
 @pytest.fixture
 def api(ovs, vtapctl, tmp_path):
-    """vtapd on s1 - s2: vm1, vm4, vm5 on s1; vm2, vm3, vm6 on s2; vm4, vm5 and vm6 are tenant t2's."""
-    topo = topology("2sw-monitor-at-receiver")
-    topo.placement.update({"vm5": "s1", "vm6": "s2"})
-    doc = topo.to_json()
-    for host in doc["hosts"]:
-        if host["name"] in ("vm4", "vm5", "vm6"):
-            host["tenant"] = "t2"
+    """vtapd on vtapd.two_tenants()."""
+    topo, doc = two_tenants()
     (tmp_path / "topology.json").write_text(json.dumps(doc))
     net = Network(ovs, topo)
     net.build()

@@ -11,8 +11,8 @@ import pytest
 
 from prerequisites import missing
 from test_apply_integration import switch_args
-from topo_helpers import HOSTS, Network, tcp, topology
-from vtapd import ADMIN, TENANT_A, TENANT_B, Vtapd
+from topo_helpers import HOSTS, Network, tcp
+from vtapd import ADMIN, TENANT_A, TENANT_B, Vtapd, two_tenants
 
 
 def connect(url: str, token: str):
@@ -26,13 +26,8 @@ def connect(url: str, token: str):
 @pytest.fixture
 def taas(ovs, vtapctl, tmp_path):
     """vtapd with forwarding resubmit:1 over an L2 pipeline in table 1 (a tap flow has no
-    receiver); vm1..vm3 are tenant t1's, vm4..vm6 tenant t2's; host names are Neutron port ids."""
-    topo = topology("2sw-monitor-at-receiver")
-    topo.placement.update({"vm5": "s1", "vm6": "s2"})
-    doc = topo.to_json()
-    for host in doc["hosts"]:
-        if host["name"] in ("vm4", "vm5", "vm6"):
-            host["tenant"] = "t2"
+    receiver) on vtapd.two_tenants(); host names are Neutron port ids."""
+    topo, doc = two_tenants()
     (tmp_path / "topology.json").write_text(json.dumps(doc))
     net = Network(ovs, topo)
     net.build(pipeline_table=1)

@@ -55,7 +55,7 @@ class Session:
         self.page.set_default_timeout(TIMEOUT_MS)
         self.problems: list[str] = []
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        # Refused requests (a 403 from /v1/switches for a tenant, the 400s the test provokes)
+        # Refused requests (the 400s the test provokes)
         # are logged by Chromium as "Failed to load resource"; anything else is a problem.
         self.page.on("console", lambda m: self.problems.append(f"console: {m.text}")
                      if "Content Security Policy" in m.text

@@ -14,6 +14,20 @@ from pathlib import Path
 
 import requests
 
+def two_tenants():
+    """s1 - s2 with vm1, vm4, vm5 on s1 and vm2, vm3, vm6 on s2; vm1..vm3 are tenant t1's, vm4..vm6
+    tenant t2's. Returns the topo_helpers Topology and its JSON document."""
+    from topo_helpers import topology  # noqa: PLC0415
+
+    topo = topology("2sw-monitor-at-receiver")
+    topo.placement.update({"vm5": "s1", "vm6": "s2"})
+    doc = topo.to_json()
+    for host in doc["hosts"]:
+        if host["name"] in ("vm4", "vm5", "vm6"):
+            host["tenant"] = "t2"
+    return topo, doc
+
+
 TOKENS = {"admin-token-0001": "*", "tenant-a-token-01": "t1", "tenant-b-token-02": "t2"}
 ADMIN, TENANT_A, TENANT_B = TOKENS
 

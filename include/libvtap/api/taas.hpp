@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -67,6 +68,11 @@ class Taas {
   Response services(const Request& request, const Caller& caller, std::string_view id);
   Response flows(const Request& request, const Caller& caller, std::string_view id);
   Response mirrors(const Request& request, const Caller& caller, std::string_view id);
+  template <class T, class Make>
+  Response resource(const Request& request, const Caller& caller, std::string_view id, std::vector<T>& items,
+                    const std::string& key, Make&& make);
+  /// Adds the policies `make` gives, all or none; its FieldErrors get `key.` in front.
+  std::vector<std::uint32_t> add_all(const std::string& key, const std::function<std::vector<TapPolicy>()>& make);
   void save() const;
 
   Service& service_;
