@@ -47,8 +47,9 @@ collected, and at interpreter exit. :class:`Daemons` does the same for any daemo
 Open vSwitch family (``vtap.ovn`` runs its databases, ``ovn-northd`` and ``ovn-controller``
 through it).
 
-The same from a shell or another language (this file needs only Python's standard library,
-so ``python3 python/vtap/sandbox.py ...`` works from a source tree without a build)::
+The same from a shell or another language (this file and the process helpers it imports from
+``_daemons.py`` beside it need only Python's standard library, so ``python3
+python/vtap/sandbox.py ...`` works from a source tree without a build)::
 
     python3 -m vtap.sandbox start DIR [--dummy override|tunnels|none] [--netns NS]
     python3 -m vtap.sandbox add-bridge DIR NAME DPID [--datapath-type TYPE]
@@ -65,208 +66,34 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Mapping, Sequence, TypeVar
+from typing import Sequence
+
+# The processes (run, Daemons, Lifecycle, ...) are in _daemons.py; they are imported from here.
+if __package__:
+    from ._daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, OvsError, alive, interrupt_on_sigterm,
+                           ovs_env, ovs_installed, run, stop_process)
+else:  # run as a file (python3 python/vtap/sandbox.py, as the C++ tests do): _daemons.py is beside it
+    from _daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, OvsError, alive,  # type: ignore[no-redef]
+                          interrupt_on_sigterm, ovs_env, ovs_installed, run, stop_process)
 
 __all__ = ["OvsSandbox", "OvsError", "Daemons", "Lifecycle", "read_pcap", "run", "ovs_env", "ovs_installed",
            "alive", "stop_process", "interrupt_on_sigterm", "main"]
 
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-#: Where Debian puts the daemons; a non-login PATH may lack it.
-SBIN = "/usr/sbin:/sbin"
 DEFAULT_PROTOCOLS = "OpenFlow13,OpenFlow14,OpenFlow15"
 #: ovs-ofctl speaks this version to the bridges unless a call says otherwise.
 OFCTL_VERSION = "OpenFlow15"
-#: Seconds to wait for a command (ovs-vsctl waits for ovs-vswitchd to apply a change).
-COMMAND_TIMEOUT = 30
 DUMMY_MODES = ("override", "tunnels", None)
 #: The file in the sandbox directory that records how it was started (for the command line).
 STATE_FILE = "sandbox.json"
 # The daemons of an OvsSandbox: key (as in OvsSandbox.pids) -> stem of pidfile and log.
 _OVSDB, _VSWITCHD = ("ovsdb-server", "ovsdb"), ("ovs-vswitchd", "vswitchd")
-
-
-class OvsError(RuntimeError):
-    """An ovs-* command failed; the message carries the command and its stderr."""
-
-
-# ---------------------------------------------------------------------------- processes
-
-def ovs_env(directory: str | os.PathLike, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with the daemons' directory in
-    ``PATH`` and ``DIRECTORY`` as ``OVS_RUNDIR``, ``OVS_LOGDIR``, ``OVS_DBDIR`` and
-    ``OVS_SYSCONFDIR``: what every ovs-* command of a sandbox runs with."""
-    env = dict(os.environ if base is None else base)
-    env["PATH"] = env.get("PATH", "/usr/bin:/bin") + ":" + SBIN
-    for var in ("RUNDIR", "LOGDIR", "DBDIR", "SYSCONFDIR"):
-        env[f"OVS_{var}"] = str(directory)
-    return env
-
-
-def ovs_installed() -> bool:
-    """Whether Open vSwitch's daemons are installed (looked up in ``PATH`` and ``/usr/sbin``)."""
-    path = os.environ.get("PATH", "/usr/bin:/bin") + ":" + SBIN
-    return all(shutil.which(p, path=path) for p in ("ovsdb-server", "ovs-vswitchd", "ovsdb-tool"))
-
-
-def run(argv: Sequence[object], env: Mapping[str, str] | None = None, *, check: bool = True,
-        timeout: float = COMMAND_TIMEOUT, error: type[Exception] = OvsError) -> subprocess.CompletedProcess:
-    """Run ``argv`` (text output captured); raise ``error`` naming the command and its stderr
-    when it fails (with ``check``) or runs longer than ``timeout`` seconds."""
-    args = [str(a) for a in argv]
-    try:
-        proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise error(f"{' '.join(args)}: timed out after {timeout}s") from e
-    if check and proc.returncode != 0:
-        raise error(f"{' '.join(args)} failed (exit {proc.returncode}): {proc.stderr.strip()}")
-    return proc
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # The state letter follows the parenthesised command name.
-    return stat[stat.rindex(")") + 2] != "Z"
-
-
-def _is(pid: int, program: str) -> bool:
-    """Whether ``pid`` is (still) ``program``: never signal a reused pid."""
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() == Path(program).name[:15]
-    except OSError:
-        return False
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def stop_process(pid: int, program: str, timeout: float = 10.0) -> None:
-    """Stop ``pid`` if it still is ``program``: SIGTERM (and SIGCONT, should it be stopped),
-    then SIGKILL if it lingers for ``timeout`` seconds."""
-    if not alive(pid) or not _is(pid, program):
-        return
-    for signals in ((signal.SIGTERM, signal.SIGCONT), (signal.SIGKILL,)):
-        try:
-            for sig in signals:
-                os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        if _wait_gone(pid, timeout):
-            return
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def interrupt_on_sigterm() -> None:
-    """In the main thread, unless a SIGTERM handler is already installed, make SIGTERM raise
-    ``KeyboardInterrupt``, so that ``with`` blocks and ``finally`` clauses clean up as after
-    Ctrl-C (by default a SIGTERM ends the interpreter without running any of them)."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-class Daemons:
-    """Detached daemons of the Open vSwitch family started in one directory, stopped by pid.
-
-    :meth:`start` runs ``[*prefix, *argv, --pidfile=DIR/STEM.pid, --detach, --no-chdir,
-    --log-file=DIR/STEM.log]`` and records the daemon's pid in :attr:`pids` under ``key``;
-    :meth:`stop` and :meth:`stop_all` (newest first) stop them with :func:`stop_process`. A
-    daemon whose start failed half-way is still found through its pidfile. Holds no
-    reference to its owner, so an owner's ``weakref.finalize`` may call it.
-    """
-
-    def __init__(self, directory: str | os.PathLike, error: type[Exception] = OvsError):
-        self.dir = Path(directory)
-        self.error = error
-        #: key -> pid of every daemon running.
-        self.pids: dict[str, int] = {}
-        self._known: dict[str, tuple[str, Path]] = {}  # key -> (program, pidfile), in start order
-
-    def start(self, key: str, argv: Sequence[str], env: Mapping[str, str], *, stem: str | None = None,
-              prefix: Sequence[str] = (), retry_running: bool = False) -> int:
-        """Start ``argv`` detached; return its pid. ``retry_running``: retry for up to 2 s while
-        the daemon says another one "is already running" (a killed daemon's pidfile lock goes
-        with its last thread, which may outlive its main thread by a moment)."""
-        stem = stem or key
-        pidfile = self.dir / f"{stem}.pid"
-        self._known[key] = (argv[0], pidfile)
-        full = [*prefix, *argv, f"--pidfile={pidfile}", "--detach", "--no-chdir", f"--log-file={self.dir}/{stem}.log"]
-        for attempt in range(100):
-            try:
-                run(full, env, error=self.error)
-                break
-            except self.error as e:
-                if not retry_running or "already running" not in str(e) or attempt == 99:
-                    raise
-                time.sleep(0.02)
-        pid = _read_pid(pidfile)
-        if pid is None:
-            raise self.error(f"{argv[0]} started but wrote no pid to {pidfile}")
-        self.pids[key] = pid
-        return pid
-
-    def adopt(self, key: str, program: str, stem: str | None = None) -> None:
-        """Take over a daemon another process started here, by its pidfile."""
-        pidfile = self.dir / f"{stem or key}.pid"
-        self._known[key] = (program, pidfile)
-        pid = _read_pid(pidfile)
-        if pid is not None and alive(pid) and _is(pid, program):
-            self.pids[key] = pid
-
-    def kill(self, key: str) -> None:
-        """``kill -9`` the daemon (as a crash would) and wait until it is gone."""
-        program, _ = self._known[key]
-        pid = self.pids.pop(key)
-        if alive(pid) and _is(pid, program):
-            os.kill(pid, signal.SIGKILL)
-            _wait_gone(pid, 10)
-
-    def stop(self, key: str, timeout: float = 10.0) -> None:
-        """Stop the daemon ``key`` if it runs; nothing if it is unknown."""
-        if key not in self._known:
-            return
-        program, pidfile = self._known.pop(key)
-        pid = self.pids.pop(key, None) or _read_pid(pidfile)
-        if pid is not None:
-            stop_process(pid, program, timeout)
-
-    def stop_all(self) -> None:
-        """Stop every daemon, the last started first."""
-        for key in reversed(list(self._known)):
-            self.stop(key)
 
 
 def _cleanup(daemons: Daemons, directory: str, remove: bool) -> None:
@@ -313,31 +140,6 @@ def read_pcap(path: str | os.PathLike) -> list[bytes]:
 
 
 # ---------------------------------------------------------------------------- the sandbox
-
-_Started = TypeVar("_Started", bound="Lifecycle")
-
-
-class Lifecycle:
-    """``with`` support for a class with ``start()`` and ``stop()``: entering starts (and
-    stops again what a failed start left running), leaving stops, whatever happened."""
-
-    def __enter__(self: _Started) -> _Started:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
 
 class OvsSandbox(Lifecycle):
     """A private ovsdb-server + ovs-vswitchd.
