@@ -71,7 +71,7 @@ int serve(const Options& o) {
     openflow::Target::parse(target);
     if (!targets.emplace(name, target).second) throw UsageError("--switch: " + name + " given twice");
   }
-  Service* live_service = nullptr;
+  [[maybe_unused]] Service* live_service = nullptr;  // the --db watch's target, once it exists
   Topology topology;
 #ifdef VTAP_WITH_OPENVSWITCH
   auto watch = watch_databases(o, live_service);
