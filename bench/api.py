@@ -198,13 +198,8 @@ def start_vtapd(vtapctl: Path, work: Path, switch: str, target: str) -> tuple[su
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    from vtap.sandbox import stop_child  # noqa: PLC0415  (vtap is imported where it is needed)
+    stop_child(proc)
 
 
 # ------------------------------------------------------------------------ measuring

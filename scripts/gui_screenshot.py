@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -169,7 +168,7 @@ def main() -> int:
     ap.add_argument("--serve", action="store_true", help="keep vtapd and the traffic running until Ctrl-C")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(args.build) / "python"))
-    from vtap.sandbox import OvsSandbox, interrupt_on_sigterm  # noqa: PLC0415
+    from vtap.sandbox import OvsSandbox, interrupt_on_sigterm, stop_child  # noqa: PLC0415
 
     interrupt_on_sigterm()
     vtapctl = args.vtapctl or str(Path(args.build) / "vtapctl")
@@ -199,12 +198,7 @@ def main() -> int:
             stop.set()
             if sender.is_alive():
                 sender.join(timeout=5)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_child(proc)
     return 0
 
 

@@ -109,6 +109,19 @@ def stop_process(pid: int, program: str, timeout: float = 10.0) -> None:
             return
 
 
+def stop_child(proc: subprocess.Popen, timeout: float = 15.0, sig: int = signal.SIGTERM) -> None:
+    """Stop a child started with ``subprocess.Popen`` and reap it: ``sig`` (SIGTERM, or SIGINT
+    for tcpdump to flush its capture), then SIGKILL if it lingers for ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 

@@ -18,33 +18,37 @@ using F = Field;
 constexpr std::uint16_t kMatchTypeOxm = 1;  // OFPMT_OXM
 constexpr std::uint8_t kOnfTcpFlagsField = 42;
 constexpr std::uint8_t kNxmTunIpv4DstField = 32;
-// Nicira's experimenter OXMs (class 0xffff, experimenter NX) of the ERSPAN tunnel metadata.
-constexpr std::uint8_t kNxErspanIdxField = 11;
+constexpr std::uint8_t kNxErspanIdxField = 11;  // Nicira experimenter OXMs
+
 constexpr std::uint8_t kNxErspanVerField = 12;
 
-// The OpenFlow basic oxm_field of every Field, and its width on the wire, in enum order.
-// tun_dst has no basic field: it is Nicira's NXM_NX_TUN_IPV4_DST, and tun_erspan_* are Nicira
-// experimenter OXMs (special-cased below).
-struct BasicField {
+// The OXM header of every Field, and its width on the wire, in enum order. Most are OpenFlow
+// basic fields; tun_dst is Nicira's NXM_NX_TUN_IPV4_DST and tun_erspan_* are Nicira
+// experimenter OXMs. (tcp_flags before OpenFlow 1.5 is ONF's experimenter field: oxm_header().)
+struct WireField {
   F field;
+  std::uint16_t oxm_class;
   std::uint8_t oxm_field;
   std::uint8_t width;
+  std::uint32_t experimenter = 0;
 };
-constexpr std::array<BasicField, field_count> kBasic = {{
-    {F::in_port, 0, 4},       {F::tun_id, 38, 8},       {F::tun_dst, kNxmTunIpv4DstField, 4},
-    {F::metadata, 2, 8},      {F::eth_src, 4, 6},       {F::eth_dst, 3, 6},
-    {F::eth_type, 5, 2},      {F::vlan_vid, 6, 2},      {F::vlan_pcp, 7, 1},
-    {F::mpls_label, 34, 4},   {F::mpls_tc, 35, 1},      {F::mpls_bos, 36, 1},
-    {F::ipv4_src, 11, 4},     {F::ipv4_dst, 12, 4},     {F::ipv6_src, 26, 16},
-    {F::ipv6_dst, 27, 16},    {F::ipv6_label, 28, 4},   {F::ip_proto, 10, 1},
-    {F::ip_dscp, 8, 1},       {F::ip_ecn, 9, 1},        {F::arp_op, 21, 2},
-    {F::arp_spa, 22, 4},      {F::arp_tpa, 23, 4},      {F::arp_sha, 24, 6},
-    {F::arp_tha, 25, 6},      {F::tcp_src, 13, 2},      {F::tcp_dst, 14, 2},
-    {F::tcp_flags, 42, 2},    {F::udp_src, 15, 2},      {F::udp_dst, 16, 2},
-    {F::sctp_src, 17, 2},     {F::sctp_dst, 18, 2},     {F::icmpv4_type, 19, 1},
-    {F::icmpv4_code, 20, 1},  {F::icmpv6_type, 29, 1},  {F::icmpv6_code, 30, 1},
-    {F::nd_target, 31, 16},   {F::nd_sll, 32, 6},       {F::nd_tll, 33, 6},
-    {F::tun_erspan_idx, kNxErspanIdxField, 4}, {F::tun_erspan_ver, kNxErspanVerField, 1},
+constexpr std::uint16_t B = oxm_class_basic;
+constexpr std::array<WireField, field_count> kWire = {{
+    {F::in_port, B, 0, 4},        {F::tun_id, B, 38, 8},       {F::tun_dst, oxm_class_nxm1, kNxmTunIpv4DstField, 4},
+    {F::metadata, B, 2, 8},       {F::eth_src, B, 4, 6},       {F::eth_dst, B, 3, 6},
+    {F::eth_type, B, 5, 2},       {F::vlan_vid, B, 6, 2},      {F::vlan_pcp, B, 7, 1},
+    {F::mpls_label, B, 34, 4},    {F::mpls_tc, B, 35, 1},      {F::mpls_bos, B, 36, 1},
+    {F::ipv4_src, B, 11, 4},      {F::ipv4_dst, B, 12, 4},     {F::ipv6_src, B, 26, 16},
+    {F::ipv6_dst, B, 27, 16},     {F::ipv6_label, B, 28, 4},   {F::ip_proto, B, 10, 1},
+    {F::ip_dscp, B, 8, 1},        {F::ip_ecn, B, 9, 1},        {F::arp_op, B, 21, 2},
+    {F::arp_spa, B, 22, 4},       {F::arp_tpa, B, 23, 4},      {F::arp_sha, B, 24, 6},
+    {F::arp_tha, B, 25, 6},       {F::tcp_src, B, 13, 2},      {F::tcp_dst, B, 14, 2},
+    {F::tcp_flags, B, 42, 2},     {F::udp_src, B, 15, 2},      {F::udp_dst, B, 16, 2},
+    {F::sctp_src, B, 17, 2},      {F::sctp_dst, B, 18, 2},     {F::icmpv4_type, B, 19, 1},
+    {F::icmpv4_code, B, 20, 1},   {F::icmpv6_type, B, 29, 1},  {F::icmpv6_code, B, 30, 1},
+    {F::nd_target, B, 31, 16},    {F::nd_sll, B, 32, 6},       {F::nd_tll, B, 33, 6},
+    {F::tun_erspan_idx, oxm_class_experimenter, kNxErspanIdxField, 4, nicira_experimenter_id},
+    {F::tun_erspan_ver, oxm_class_experimenter, kNxErspanVerField, 1, nicira_experimenter_id},
 }};
 
 // The order OVS's nx_put_raw() writes fields in: L2, VLAN, MPLS, L3, L4, ARP, then tunnel
@@ -62,14 +66,14 @@ constexpr std::array<F, field_count> kWireOrder = {
 constexpr bool tables_are_consistent() {
   std::array<bool, field_count> seen{};
   for (std::size_t i = 0; i < field_count; ++i) {
-    if (static_cast<std::size_t>(kBasic[i].field) != i) return false;
+    if (static_cast<std::size_t>(kWire[i].field) != i) return false;
     const auto f = static_cast<std::size_t>(kWireOrder[i]);
     if (seen[f]) return false;
     seen[f] = true;
   }
   return true;
 }
-static_assert(tables_are_consistent(), "kBasic must be in enum order and kWireOrder a permutation of all fields");
+static_assert(tables_are_consistent(), "kWire must be in enum order and kWireOrder a permutation of all fields");
 
 constexpr std::size_t index(F f) noexcept { return static_cast<std::size_t>(f); }
 
@@ -118,22 +122,12 @@ FieldBytes take_wire(std::span<const std::uint8_t> wire, F f, bool& high_zero) n
   return out;
 }
 
-constexpr bool is_nicira(F f) noexcept { return f == F::tun_dst || f == F::tun_erspan_idx || f == F::tun_erspan_ver; }
-
 // The Field a (class, field, experimenter) names, or nothing.
 std::optional<F> lookup(std::uint16_t oxm_class, std::uint8_t field, std::uint32_t experimenter) noexcept {
-  if (oxm_class == oxm_class_basic) {
-    for (const BasicField& b : kBasic) {
-      if (!is_nicira(b.field) && b.oxm_field == field) return b.field;
-    }
-  } else if (oxm_class == oxm_class_nxm1 && field == kNxmTunIpv4DstField) {
-    return F::tun_dst;
-  } else if (oxm_class == oxm_class_experimenter && experimenter == onf_experimenter_id && field == kOnfTcpFlagsField) {
+  if (oxm_class == oxm_class_experimenter && experimenter == onf_experimenter_id && field == kOnfTcpFlagsField)
     return F::tcp_flags;
-  } else if (oxm_class == oxm_class_experimenter && experimenter == nicira_experimenter_id) {
-    if (field == kNxErspanIdxField) return F::tun_erspan_idx;
-    if (field == kNxErspanVerField) return F::tun_erspan_ver;
-  }
+  for (const WireField& w : kWire)
+    if (w.oxm_class == oxm_class && w.oxm_field == field && w.experimenter == experimenter) return w.field;
   return std::nullopt;
 }
 
@@ -170,13 +164,11 @@ FieldBytes full_field_mask(Field f) noexcept {
 }
 
 OxmHeader oxm_header(Field f, Version version) noexcept {
-  const BasicField& b = kBasic[index(f)];
-  if (f == F::tun_dst) return {oxm_class_nxm1, b.oxm_field, b.width, 0};
-  if (f == F::tun_erspan_idx || f == F::tun_erspan_ver) return {oxm_class_experimenter, b.oxm_field, b.width, nicira_experimenter_id};
+  const WireField& w = kWire[index(f)];
   if (f == F::tcp_flags && version < Version::of15) {
-    return {oxm_class_experimenter, kOnfTcpFlagsField, b.width, onf_experimenter_id};
+    return {oxm_class_experimenter, kOnfTcpFlagsField, w.width, onf_experimenter_id};
   }
-  return {oxm_class_basic, b.oxm_field, b.width, 0};
+  return {w.oxm_class, w.oxm_field, w.width, w.experimenter};
 }
 
 void encode_oxm_field(Field field, const FieldBytes& value, const std::optional<FieldBytes>& mask, Version version,
@@ -216,7 +208,7 @@ OxmEntry decode_oxm_field(Reader& in) {
     std::snprintf(what, sizeof what, "unknown OXM class 0x%04x field %u", oxm_class, field_number);
     payload.fail(errors::bmc_bad_field, what);
   }
-  const std::size_t width = kBasic[index(*field)].width;
+  const std::size_t width = kWire[index(*field)].width;
   if (payload.remaining() != width * (has_mask ? 2U : 1U)) {
     payload.fail(errors::bmc_bad_len, name_of(*field) + " OXM has " + std::to_string(payload.remaining()) +
                                           " payload bytes, expected " + std::to_string(width * (has_mask ? 2U : 1U)));

@@ -14,7 +14,6 @@ exactly the frames tapped.
 """
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from prerequisites import requires, requires_root
+from vm_captures import VmCaptures
 from vtap_import import import_vtap
 from vtapd import Vtapd
 
@@ -55,51 +55,6 @@ def send(tb: Testbed, phase: int) -> None:
     code = ("from scapy.all import Ether, IP, UDP, Raw, sendp, conf\nconf.verb = 0\n"
             f"sendp({frames(5000, COPIED)} + {frames(6000, NOT_COPIED)}, iface='eth0', inter=0.02)\n")
     tb.vm("sender").run(sys.executable, "-c", code)
-
-
-class Captures:
-    """tcpdump on the receiver's and the monitor's eth0 (incoming frames only)."""
-
-    def __init__(self, tb: Testbed, workdir: Path):
-        self.files = {name: workdir / f"{name}-{time.monotonic_ns()}.pcap" for name in ("receiver", "monitor")}
-        self.procs = []
-        try:
-            for name, f in self.files.items():
-                self.procs.append(tb.vm(name).popen("tcpdump", "-Q", "in", "-i", "eth0", "-U", "-n",
-                                                    "--immediate-mode", "-w", str(f),
-                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            deadline = time.monotonic() + 10
-            while not all(f.exists() for f in self.files.values()):  # tcpdump is listening
-                assert time.monotonic() < deadline, "tcpdump did not start"
-                time.sleep(0.05)
-            time.sleep(0.3)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-    def stop(self) -> dict[str, list[bytes]]:
-        # Frames may still cross a busy user-space datapath: wait until no capture has grown
-        # for a second (tcpdump -U writes every frame at once), at most 10 s.
-        sizes, quiet_since, deadline = None, time.monotonic(), time.monotonic() + 10
-        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
-            now = [f.stat().st_size for f in self.files.values()]
-            if now != sizes:
-                sizes, quiet_since = now, time.monotonic()
-            time.sleep(0.05)
-        self.close()
-        from scapy.all import rdpcap
-        return {name: [bytes(p) for p in rdpcap(str(f))] for name, f in self.files.items()}
 
 
 def udp(frames: list[bytes], dport: int, phase: int) -> list[bytes]:
@@ -166,7 +121,7 @@ def phase(tb: Testbed, daemon: Vtapd, workdir: Path, number: int, before: dict) 
     """Send phase ``number``'s traffic; the receiver gets all of it, the monitor one
     byte-identical copy of each tapped frame and nothing else, and the policy's counters rise
     by exactly the tapped frames. Returns the counters after."""
-    cap = Captures(tb, workdir)
+    cap = VmCaptures(tb, workdir, ["receiver", "monitor"])
     try:
         send(tb, number)
         got = cap.stop()

@@ -6,15 +6,13 @@ service's counters agree with the captures.
 """
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from prerequisites import requires_root
+from vm_captures import VmCaptures
 from vtap_import import import_vtap
 
 vtap = import_vtap()
@@ -46,37 +44,6 @@ def send(tb: Testbed, traffic: tuple[str, str]) -> None:
     tb.vm(vm).run(sys.executable, "-c", code)
 
 
-class Captures:
-    """tcpdump on every VM's eth0 (incoming frames only)."""
-
-    def __init__(self, tb: Testbed, workdir: Path):
-        self.files = {name: workdir / f"{name}-{time.monotonic_ns()}.pcap" for name in tb.vms}
-        self.procs = [tb.vm(name).popen("tcpdump", "-Q", "in", "-i", "eth0", "-U", "-n", "-w", str(f),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                      for name, f in self.files.items()]
-        deadline = time.monotonic() + 10
-        while not all(f.exists() for f in self.files.values()):  # tcpdump is listening
-            assert time.monotonic() < deadline, "tcpdump did not start"
-            time.sleep(0.05)
-        time.sleep(0.3)
-
-    def stop(self) -> dict[str, list[bytes]]:
-        # Frames may still be crossing a busy user-space datapath: wait until no capture
-        # has grown for a second (tcpdump -U writes every frame at once), at most 10 s.
-        sizes, quiet_since, deadline = None, time.monotonic(), time.monotonic() + 10
-        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
-            now = [f.stat().st_size for f in self.files.values()]
-            if now != sizes:
-                sizes, quiet_since = now, time.monotonic()
-            time.sleep(0.05)
-        for p in self.procs:
-            p.send_signal(signal.SIGINT)
-        for p in self.procs:
-            p.wait(timeout=10)
-        from scapy.all import rdpcap
-        return {name: [bytes(p) for p in rdpcap(str(f))] for name, f in self.files.items()}
-
-
 def ip_between(frames: list[bytes], src: str, dst: str) -> list[bytes]:
     from scapy.all import IP, Ether
     return [f for f in frames if IP in Ether(f) and Ether(f)[IP].src == src and Ether(f)[IP].dst == dst]
@@ -100,7 +67,7 @@ def fig4(tmp_path):
 
 def test_fig4_copies_are_byte_identical_and_only_what_matches(fig4, tmp_path):
     tb, service = fig4
-    cap = Captures(tb, tmp_path)
+    cap = VmCaptures(tb, tmp_path)
     for traffic in (HTTP, SSH, TO_MONITOR, VLAN):
         send(tb, traffic)
     got = cap.stop()
@@ -121,7 +88,7 @@ def test_fig4_copies_are_byte_identical_and_only_what_matches(fig4, tmp_path):
 
     # Removing policy 1 stops its copies; policy 3 keeps working.
     service.remove(1)
-    cap = Captures(tb, tmp_path)
+    cap = VmCaptures(tb, tmp_path)
     send(tb, HTTP)
     send(tb, VLAN)
     got = cap.stop()

@@ -5,7 +5,6 @@ and removed through the control socket, counters, a switch daemon killed and res
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from test_apply_integration import POLICIES, dump_state, reference_state, switch_args
 from topo_helpers import Network, compile_ok, tcp, topology
+from vtap.sandbox import stop_child  # importable once topo_helpers has imported vtap
 
 
 class Serve:
@@ -44,13 +44,7 @@ class Serve:
         return result
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_child(self.proc, timeout=10)
 
 
 @pytest.fixture

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import requests
+
+from vtap_import import import_vtap
+
+import_vtap()
+from vtap.sandbox import stop_child  # noqa: E402
 
 def two_tenants():
     """s1 - s2 with vm1, vm4, vm5 on s1 and vm2, vm3, vm6 on s2; vm1..vm3 are tenant t1's, vm4..vm6
@@ -76,10 +80,4 @@ class Vtapd:
         return self.proc.poll() is None and self.request("GET", "/v1/policies").status_code == 200
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_child(self.proc)
