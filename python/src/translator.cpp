@@ -58,15 +58,16 @@ void init_translator(py::module_& m) {
   opts.def(py::init([](std::uint8_t table, std::uint16_t priority, Forwarding forwarding, std::uint8_t resubmit_table,
                        std::uint16_t first_mark, std::uint16_t last_mark, std::size_t max_composed,
                        bool rewrite_destination, std::uint8_t copy_table, Arg<IdRange> groups,
-                       Arg<IdRange> meters) {
+                       Arg<IdRange> meters, std::map<std::string, std::uint16_t> assigned_marks) {
              return TranslatorOptions{table,     priority,     forwarding,          resubmit_table, first_mark,
                                       last_mark, max_composed, rewrite_destination, copy_table,     groups.value,
-                                      meters.value};
+                                      meters.value, std::move(assigned_marks)};
            }),
            py::kw_only(), py::arg("table") = 0, py::arg("priority") = 40000, py::arg("forwarding") = Forwarding::path,
            py::arg("resubmit_table") = 1, py::arg("first_mark") = 3000, py::arg("last_mark") = 4094,
            py::arg("max_composed") = 4096, py::arg("rewrite_destination") = false, py::arg("copy_table") = 250,
            py::arg("groups") = default_group_range, py::arg("meters") = default_meter_range,
+           py::arg("assigned_marks") = std::map<std::string, std::uint16_t>{},
            "Every option has the C++ default; pass the ones to change by keyword.")
       .def_readwrite("table", &TranslatorOptions::table, "Table that holds every libvtap rule.")
       .def_readwrite("priority", &TranslatorOptions::priority, "Priority of transit/recovery rules and least-specific taps.")
@@ -78,6 +79,8 @@ void init_translator(py::module_& m) {
       .def_readwrite("rewrite_destination", &TranslatorOptions::rewrite_destination,
                      "Paper mode: copies carry the monitor's MAC in transit.")
       .def_readwrite("copy_table", &TranslatorOptions::copy_table, "Table of the rules that meter and truncate copies.")
+      .def_readwrite("assigned_marks", &TranslatorOptions::assigned_marks,
+                     "Marks assigned elsewhere (a cluster's Mark table), by stream name (Translator.marks()).")
       .def_property(
           "groups", [](const TranslatorOptions& o) { return o.groups; },
           [](TranslatorOptions& o, Arg<IdRange> r) { o.groups = r.value; },
@@ -134,6 +137,9 @@ void init_translator(py::module_& m) {
           [](const Translator& t, const TapPolicy& p, bool reverse) { return t.tap_match(p, reverse); },
           py::arg("policy"), py::kw_only(), py::arg("reverse") = false,
           "The Match of the policy's rewriting rule at its sender port (or its reverse direction). Raises PolicyError.")
+      .def("marks", &Translator::marks,
+           "The mark (VLAN ID) of every stream in use, by stream name: the monitor (or 'tunnel IP KEY'), then "
+           "',restore=MAC', ',max_len=N', ',meter=N' when the copies have them.")
       .def("__len__", [](const Translator& t) { return t.policies().size(); }, "Number of policies.");
 
   m.def(

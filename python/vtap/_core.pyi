@@ -1443,11 +1443,19 @@ class TranslatorOptions:
     """
     Knobs of the translation (keyword arguments).
     """
-    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250, groups: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), meters: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839)) -> None:
+    def __init__(self, *, table: typing.SupportsInt | typing.SupportsIndex = 0, priority: typing.SupportsInt | typing.SupportsIndex = 40000, forwarding: Forwarding = Forwarding.path, resubmit_table: typing.SupportsInt | typing.SupportsIndex = 1, first_mark: typing.SupportsInt | typing.SupportsIndex = 3000, last_mark: typing.SupportsInt | typing.SupportsIndex = 4094, max_composed: typing.SupportsInt | typing.SupportsIndex = 4096, rewrite_destination: bool = False, copy_table: typing.SupportsInt | typing.SupportsIndex = 250, groups: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), meters: IdRange | tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex] = IdRange(3758096384, 4026531839), assigned_marks: collections.abc.Mapping[str, typing.SupportsInt | typing.SupportsIndex] = {}) -> None:
         """
         Every option has the C++ default; pass the ones to change by keyword.
         """
     def __repr__(self) -> str:
+        ...
+    @property
+    def assigned_marks(self) -> dict[str, int]:
+        """
+        Marks assigned elsewhere (a cluster's Mark table), by stream name (Translator.marks()).
+        """
+    @assigned_marks.setter
+    def assigned_marks(self, arg0: collections.abc.Mapping[str, typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
     @property
     def copy_table(self) -> int:
@@ -1556,6 +1564,10 @@ class Translator:
     def find(self, id: typing.SupportsInt | typing.SupportsIndex) -> TapPolicy | None:
         """
         A copy of policy `id`, or None.
+        """
+    def marks(self) -> dict[str, int]:
+        """
+        The mark (VLAN ID) of every stream in use, by stream name: the monitor (or 'tunnel IP KEY'), then ',restore=MAC', ',max_len=N', ',meter=N' when the copies have them.
         """
     @typing.overload
     def plan(self) -> Plan:

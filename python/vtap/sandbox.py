@@ -304,6 +304,12 @@ class OvsSandbox(Lifecycle):
         self.check_ofport(name, ofport)
         self._ports[name] = pcap
 
+    def capture(self, name: str) -> None:
+        """Capture what is transmitted on existing dummy port ``name`` (for :meth:`packets_out`)."""
+        pcap = self.dir / f"{name}.tx.pcap"
+        self.vsctl("set", "interface", name, f"options:tx_pcap={pcap}")
+        self._ports[name] = pcap
+
     def add_patch(self, br_a: str, port_a: str, ofport_a: int,
                   br_b: str, port_b: str, ofport_b: int) -> None:
         """Join two bridges with a patch port pair (``port_a`` on ``br_a`` <-> ``port_b``)."""

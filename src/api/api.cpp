@@ -97,6 +97,10 @@ Response from_exception() {
     return error_response(409, e.what());
   } catch (const TransportError& e) {
     return error_response(502, e.what());
+  } catch (const UnavailableError& e) {
+    return error_response(503, e.what());
+  } catch (const NotSupportedError& e) {
+    return error_response(501, e.what());
   } catch (const Error& e) {
     return error_response(400, e.what());
   } catch (const json::exception& e) {
@@ -118,7 +122,7 @@ Response error_response(unsigned status, const std::string& message, const std::
   return json_response(status, json{{"error", e}});
 }
 
-Api::Api(Service& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store)
+Api::Api(Controller& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store)
     : service_(service), tokens_(std::move(tokens)), taas_(service, std::move(taas_store)) {}
 
 std::variant<Caller, Response> Api::authenticate(const Request& request) const {
@@ -162,6 +166,20 @@ auto Api::timed(F&& change) {
     ~Observe() { h.observe(std::chrono::steady_clock::now() - start); }
   } observe{apply_latency_, start};
   return change();
+}
+
+// `?wait=applied`: return only once the change is applied on every switch it touches.
+void Api::await(const Request& request, std::uint32_t id) {
+  const auto query = request.target.find('?');
+  if (query == std::string::npos) return;
+  std::string_view rest = std::string_view(request.target).substr(query + 1);
+  while (!rest.empty()) {
+    const std::string_view item = rest.substr(0, rest.find('&'));
+    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+    if (!item.starts_with("wait=")) continue;
+    if (item != "wait=applied") throw FieldError("wait", "\"" + std::string(item.substr(5)) + "\" is not applied");
+    service_.wait_applied(id, wait_timeout);
+  }
 }
 
 Response Api::route(const Request& request, const Caller& caller, std::string_view path) {
@@ -241,6 +259,7 @@ Response Api::policies(const Request& request, const Caller& caller) {
   if (!body.is_object()) throw FieldError("", "the body must be a policy object or {\"policies\": [...]}");
   if (!body.contains("policies")) {
     const std::uint32_t id = timed([&] { return service_.add(parse_policy(body), caller); });
+    await(request, id);
     Response r = json_response(201, *service_.get(id, caller));
     r.headers.emplace_back("Location", "/v1/policies/" + std::to_string(id));
     return r;
@@ -251,10 +270,10 @@ Response Api::policies(const Request& request, const Caller& caller) {
   std::vector<TapPolicy> batch;
   for (std::size_t i = 0; i < items.size(); ++i)
     batch.push_back(parse_policy(items[i], "policies[" + std::to_string(i) + "]."));
-  return add_all(std::move(batch), caller);
+  return add_all(std::move(batch), caller, &request);
 }
 
-Response Api::add_all(std::vector<TapPolicy> batch, const Caller& caller) {
+Response Api::add_all(std::vector<TapPolicy> batch, const Caller& caller, const Request* request) {
   std::vector<std::uint32_t> added;
   timed([&] {
     try {
@@ -265,7 +284,10 @@ Response Api::add_all(std::vector<TapPolicy> batch, const Caller& caller) {
     }
   });
   std::vector<TapPolicy> out;
-  for (auto id : added) out.push_back(*service_.get(id, caller));
+  for (auto id : added) {
+    if (request) await(*request, id);
+    out.push_back(*service_.get(id, caller));
+  }
   return json_response(201, policies_to_json(out));
 }
 
@@ -282,6 +304,7 @@ Response Api::policy(const Request& request, const Caller& caller, std::uint32_t
   if (request.method == "GET") return json_response(200, *current);
   if (request.method == "DELETE") {
     timed([&] { service_.remove(id, caller); });
+    await(request, id);
     return Response{204, "", ""};
   }
   if (request.method != "PUT") return method_not_allowed("GET, PUT, DELETE");
@@ -291,6 +314,7 @@ Response Api::policy(const Request& request, const Caller& caller, std::uint32_t
     throw FieldError("id", std::to_string(next.id) + " is not the id in the path (" + std::to_string(id) + ")");
   next.id = id;
   timed([&] { service_.modify(std::move(next), caller); });
+  await(request, id);
   return json_response(200, *service_.get(id, caller));
 }
 
@@ -298,7 +322,11 @@ Response Api::metrics(const Caller& caller) {
   MetricsInput in;
   in.policies = service_.list(caller);
   in.inactive = service_.inactive();
-  in.stats = service_.stats();
+  try {
+    in.stats = service_.stats();
+  } catch (const NotSupportedError&) {
+    // A cluster's vtapd: the agents hold the counters.
+  }
   if (caller.admin) {
     in.switches = service_.switches();
     in.apply_latency = apply_latency_.snapshot();

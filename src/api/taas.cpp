@@ -208,7 +208,7 @@ std::vector<TapPolicy> tap_mirror_policies(const TapMirror& mirror, const Topolo
   return out;
 }
 
-Taas::Taas(Service& service, std::optional<std::filesystem::path> file) : service_(service), file_(std::move(file)) {
+Taas::Taas(Controller& service, std::optional<std::filesystem::path> file) : service_(service), file_(std::move(file)) {
   if (!file_ || !std::filesystem::exists(*file_)) return;
   std::ifstream in(*file_);
   try {

@@ -135,6 +135,7 @@ int control(const Options& o) {
   const auto policies = with_file ? vtap::load_policies(*o.policies) : std::vector<vtap::TapPolicy>{};
   const auto ids = o.command == "remove" ? ids_of(o) : std::vector<std::uint32_t>{};
   Client client(o);
+  const std::string wait = o.wait ? "?wait=applied" : "";
   try {
     if (o.command == "list") {
       const Reply r = client.call(http::verb::get, "/v1/policies");
@@ -145,13 +146,13 @@ int control(const Options& o) {
       if (r.status != 200) fail(r);
       print_stats(r.body.at("stats"));
     } else if (o.command == "add") {
-      const Reply r = client.call(http::verb::post, "/v1/policies", vtap::policies_to_json(policies));
+      const Reply r = client.call(http::verb::post, "/v1/policies" + wait, vtap::policies_to_json(policies));
       if (r.status != 201) fail(r);
       for (const auto& p : r.body.at("policies")) std::cout << "added policy " << p.at("id").get<std::uint32_t>() << "\n";
     } else if (o.command == "modify") {
       for (const auto& p : policies) {
         if (p.id == 0) throw UsageError("modify: every policy in " + o.policies->string() + " needs its \"id\"");
-        const Reply r = client.call(http::verb::put, "/v1/policies/" + std::to_string(p.id), json(p));
+        const Reply r = client.call(http::verb::put, "/v1/policies/" + std::to_string(p.id) + wait, json(p));
         if (r.status != 200) fail(r);
         std::cout << "modified policy " << p.id << "\n";
       }
@@ -159,7 +160,7 @@ int control(const Options& o) {
       for (auto id : ids)  // all exist, or nothing is removed
         if (const Reply r = client.call(http::verb::get, "/v1/policies/" + std::to_string(id)); r.status != 200) fail(r);
       for (auto id : ids) {
-        const Reply r = client.call(http::verb::delete_, "/v1/policies/" + std::to_string(id));
+        const Reply r = client.call(http::verb::delete_, "/v1/policies/" + std::to_string(id) + wait);
         if (r.status != 204) fail(r);
         std::cout << "removed policy " << id << "\n";
       }

@@ -8,7 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include <functional>
+
 #include "libvtap/native/session.hpp"
+#include "libvtap/service/controller.hpp"
 #include "libvtap/translate/translator.hpp"
 
 struct UsageError : std::runtime_error {
@@ -31,6 +34,11 @@ struct Options {
   std::optional<std::string> listen;                           // serve: --listen ADDR:PORT
   std::optional<std::filesystem::path> tokens, tls_cert, tls_key;  // serve
   std::optional<std::string> server, token;                    // clients: --server URL, --token
+  std::optional<std::string> store;                            // serve: --store ovsdb:REMOTES
+  std::optional<std::string> ovsdb;                            // agent: the node's own database
+  std::string name;                                            // agent: --name NODE
+  std::optional<std::filesystem::path> assigned_marks;         // compile/explain/apply: stream marks
+  bool wait = false;                                           // add/modify/remove: --wait
 };
 
 // Loads topology and policies into a translator; every error names the file.
@@ -46,3 +54,16 @@ int control(const Options& o);
 std::filesystem::path socket_path(const Options& o);
 // `vtapctl discover` (discover_command.cpp). Exit status.
 int discover(const Options& o);
+// `vtapctl agent` and `vtapctl schema` (cluster_commands.cpp). Exit status.
+int agent(const Options& o);
+int schema(const Options& o);
+// serve --store ovsdb:REMOTES (cluster_commands.cpp): the cluster's vtapd.
+int serve_cluster(const Options& o, const std::string& remotes);
+// serve's shared parts (serve.cpp): a line on stdout with a timestamp; SIGINT/SIGTERM seen.
+void print(const std::string& line);
+bool stop_requested();
+void handle_stop_signals();
+// Serves `controller` over the HTTP API (unix socket, --listen) until SIGINT or SIGTERM,
+// running `tick` in a loop meanwhile (it should block for a while, ~200 ms). Exit status.
+int serve_api(const Options& o, vtap::Controller& controller, std::optional<std::filesystem::path> taas_store,
+              const std::string& what, const std::function<void()>& tick);

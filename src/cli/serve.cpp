@@ -22,8 +22,8 @@ namespace {
 
 using namespace vtap;
 
-volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void request_stop(int) { stop_requested = 1; }
+volatile std::sig_atomic_t stop_flag = 0;
+extern "C" void request_stop(int) { stop_flag = 1; }
 
 std::string now() {
   const std::time_t t = std::time(nullptr);
@@ -34,12 +34,6 @@ std::string now() {
   return s.str();
 }
 
-// One line at a time on stdout, whichever thread prints it.
-void print(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  std::cout << now() << " " << line << std::endl;
-}
 
 #ifdef VTAP_WITH_OPENVSWITCH
 // --db: the topology of the databases, kept live; nullopt without --db.
@@ -55,6 +49,20 @@ std::optional<TopologyWatch> watch_databases(const Options& o, Service*& service
 
 }  // namespace
 
+void print(const std::string& line) {
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  std::cout << now() << " " << line << std::endl;
+}
+
+bool stop_requested() { return stop_flag != 0; }
+
+void handle_stop_signals() {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
 std::filesystem::path socket_path(const Options& o) {
   if (o.unixctl) return *o.unixctl;
   if (o.state) return o.state->string() + ".ctl";
@@ -62,10 +70,18 @@ std::filesystem::path socket_path(const Options& o) {
 }
 
 int serve(const Options& o) {
+  if (o.listen && !o.tokens) throw UsageError("serve: --listen needs --tokens FILE (who may use the API)");
+  if (o.store) {
+    if (!o.store->starts_with("ovsdb:") || o.store->size() == 6)
+      throw UsageError("serve: --store: expected ovsdb:REMOTES, e.g. ovsdb:tcp:10.0.0.1:6641,tcp:10.0.0.2:6641");
+    if (o.topology || !o.databases.empty() || !o.switches.empty())
+      throw UsageError("serve: with --store the topology and switches come from the cluster's agents "
+                       "(no --topology, --db or --switch)");
+    return serve_cluster(o, o.store->substr(6));
+  }
   if (!o.state) throw UsageError("serve: --state is required");
   if (o.topology.has_value() == !o.databases.empty())
     throw UsageError("serve: give --topology FILE or --db REMOTE (one per compute node), not both");
-  if (o.listen && !o.tokens) throw UsageError("serve: --listen needs --tokens FILE (who may use the API)");
   std::map<std::string, std::string> targets;
   for (const auto& [name, target] : o.switches) {
     openflow::Target::parse(target);
@@ -82,36 +98,11 @@ int serve(const Options& o) {
 #endif
   ServiceOptions options{o.translator, o.session, make_file_store(*o.state)};
   Service service(std::move(topology), targets, make_native_transport(), options);
-  api::EventHub events;
-  service.on_event([&events](const ServiceEvent& e) {
-    std::string line = to_string(e.kind);
-    if (!e.switch_name.empty()) line += " " + e.switch_name;
-    if (e.policy_id) line += " policy " + std::to_string(*e.policy_id);
-    print(line + ": " + e.detail);
-    events.publish(e);
-  });
-  api::Api api(service, o.tokens ? api::TokenTable::load(*o.tokens) : api::TokenTable(),
-               std::filesystem::path(o.state->string() + ".taas"));
-  api::ServerOptions server_options;
-  server_options.listen = o.listen;
-  server_options.tls_cert = o.tls_cert;
-  server_options.tls_key = o.tls_key;
-  server_options.unix_socket = socket_path(o);
-  server_options.access_log = print;
-  api::HttpServer server(api, events, server_options);
-
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  std::signal(SIGPIPE, SIG_IGN);
   service.reconcile();
   service.start(std::chrono::milliseconds(o.interval_ms));
-  server.start();
-  live_service = &service;
-  std::string where = "control socket " + server_options.unix_socket->string();
-  if (o.listen) where += "; API on " + std::string(o.tls_cert ? "https://" : "http://") + server.tcp_address();
-  print("serving " + std::to_string(service.list().size()) + " policies on " + std::to_string(targets.size()) +
-        " switches; " + where);
-  while (!stop_requested) {
+  const std::string what = std::to_string(service.list().size()) + " policies on " + std::to_string(targets.size()) + " switches";
+  const int status = serve_api(o, service, std::filesystem::path(o.state->string() + ".taas"), what, [&] {
+    live_service = &service;
 #ifdef VTAP_WITH_OPENVSWITCH
     if (watch) {
       try {
@@ -119,14 +110,41 @@ int serve(const Options& o) {
       } catch (const Error& e) {
         print(std::string("failed: topology: ") + e.what());
       }
-      continue;
+      return;
     }
 #endif
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  });
   live_service = nullptr;
-  server.stop();
   service.stop();
+  return status;
+}
+
+int serve_api(const Options& o, Controller& controller, std::optional<std::filesystem::path> taas_store,
+              const std::string& what, const std::function<void()>& tick) {
+  api::EventHub events;
+  controller.on_event([&events](const ServiceEvent& e) {
+    std::string line = to_string(e.kind);
+    if (!e.switch_name.empty()) line += " " + e.switch_name;
+    if (e.policy_id) line += " policy " + std::to_string(*e.policy_id);
+    print(line + ": " + e.detail);
+    events.publish(e);
+  });
+  api::Api api(controller, o.tokens ? api::TokenTable::load(*o.tokens) : api::TokenTable(), std::move(taas_store));
+  api::ServerOptions server_options;
+  server_options.listen = o.listen;
+  server_options.tls_cert = o.tls_cert;
+  server_options.tls_key = o.tls_key;
+  server_options.unix_socket = socket_path(o);
+  server_options.access_log = print;
+  api::HttpServer server(api, events, server_options);
+  handle_stop_signals();
+  server.start();
+  std::string where = "control socket " + server_options.unix_socket->string();
+  if (o.listen) where += "; API on " + std::string(o.tls_cert ? "https://" : "http://") + server.tcp_address();
+  print("serving " + what + "; " + where);
+  while (!stop_requested()) tick();
+  server.stop();
   print("stopped");
   return 0;
 }

@@ -58,7 +58,21 @@ Commands:
       Ask a running serve: print its policies (policy file JSON), per-policy
       counters (packets and bytes matched, copies sent), add the policies of a
       file (all or none), replace policies by id, or remove policies by id.
+      With --wait, add, modify and remove return only once every switch the
+      change touches holds it (?wait=applied).
       Over --server the token is --token or $VTAP_TOKEN.
+  serve --store ovsdb:REMOTES [--unixctl=PATH] [--listen ... as above]
+      vtapd of a cluster: policies and the global topology live in the clustered
+      VTAP database at REMOTES (e.g. ovsdb:tcp:10.0.0.1:6641,tcp:10.0.0.2:6641);
+      the agents program the switches. Several may serve one database at once.
+  agent --db REMOTES --ovsdb REMOTE --switch BRIDGE=TARGET... [--name NODE]
+      The agent of one compute node: publish the node's bridges and VM
+      interfaces (read from its Open vSwitch database REMOTE) to the VTAP
+      database at REMOTES, and keep the node's switches holding their part of
+      the plan of every policy there. Translation options must match vtapd's.
+  schema
+      Print the path of vtap.ovsschema, the VTAP database's schema (for
+      ovsdb-tool create-cluster).
   discover --db REMOTE [--db REMOTE...]
       Read bridges, VM interfaces (external_ids:attached-mac, iface-id, ip),
       patch ports and tunnels from Open vSwitch databases (one per compute node,
@@ -75,6 +89,9 @@ Translation options:
   --groups=FIRST-LAST group ids libvtap owns (default: 0xe0000000-0xefffffff)
   --meters=FIRST-LAST meter ids libvtap owns (default: 0xe0000000-0xefffffff)
   --max-composed=N    bound on composed rules per sender port (default: 4096)
+  --assigned-marks=FILE
+                      marks already assigned to streams ({"STREAM": VLAN}, as in a
+                      cluster's Mark table), for compile, explain and apply
 
 Switch options:
   -O, --protocols=LIST   OpenFlow versions to offer (default:
@@ -116,6 +133,10 @@ Options parse_args(int argc, char** argv) {
       std::cout << usage_text;
       std::exit(0);
     }
+    if (arg == "--wait") {
+      o.wait = true;
+      continue;
+    }
     if (arg == "-V" || arg == "--version") {
       std::cout << "vtapctl (libvtap) 0.2.0\n";
       std::exit(0);
@@ -151,6 +172,10 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--tls-key") o.tls_key = value;
     else if (arg == "--server") o.server = value;
     else if (arg == "--token") o.token = value;
+    else if (arg == "--store") o.store = value;
+    else if (arg == "--ovsdb") o.ovsdb = value;
+    else if (arg == "--name") o.name = value;
+    else if (arg == "--assigned-marks") o.assigned_marks = value;
     else if (arg == "--transport") {
       if (value != "native" && value != "openvswitch")
         throw UsageError("--transport: \"" + value + "\" is not native or openvswitch");
@@ -221,7 +246,15 @@ Options parse_args(int argc, char** argv) {
 vtap::Translator load(const Options& o) {
   if (!o.topology) throw UsageError(o.command + ": --topology is required");
   if (!o.policies) throw UsageError(o.command + ": --policies is required");
-  vtap::Translator translator(vtap::load_topology(*o.topology), o.translator);
+  vtap::TranslatorOptions options = o.translator;
+  if (o.assigned_marks) {
+    try {
+      options.assigned_marks = vtap::read_json_file(*o.assigned_marks).get<std::map<std::string, std::uint16_t>>();
+    } catch (const nlohmann::json::exception& e) {
+      throw vtap::ParseError(o.assigned_marks->string() + ": " + e.what());
+    }
+  }
+  vtap::Translator translator(vtap::load_topology(*o.topology), options);
   for (const auto& p : vtap::load_policies(*o.policies)) {
     try {
       translator.add(p);
@@ -296,6 +329,8 @@ int main(int argc, char** argv) {
         o.command == "stats")
       return control(o);
     if (o.command == "discover") return discover(o);
+    if (o.command == "agent") return agent(o);
+    if (o.command == "schema") return schema(o);
     throw UsageError("unknown command \"" + o.command + "\" (try --help)");
   } catch (const std::exception& e) {
     std::cerr << "vtapctl: " << e.what() << "\n";

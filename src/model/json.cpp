@@ -76,15 +76,6 @@ std::uint64_t parse_dpid(const json& j, const std::string& key) {
   return std::stoull(digits, nullptr, 16);
 }
 
-json read_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw ParseError(file.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ParseError(file.string() + ": invalid JSON: " + e.what());
-  }
-}
 
 }  // namespace
 
@@ -287,7 +278,7 @@ void from_json(const json& j, Topology& t) {
 }
 
 std::vector<TapPolicy> load_policies(const std::filesystem::path& file) {
-  const json j = read_file(file);
+  const json j = read_json_file(file);
   try {
     return policies_from_json(j);
   } catch (const Error& e) {
@@ -295,8 +286,18 @@ std::vector<TapPolicy> load_policies(const std::filesystem::path& file) {
   }
 }
 
+json read_json_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ParseError(file.string() + ": cannot open");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw ParseError(file.string() + ": invalid JSON: " + e.what());
+  }
+}
+
 Topology load_topology(const std::filesystem::path& file) {
-  const json j = read_file(file);
+  const json j = read_json_file(file);
   try {
     return j.get<Topology>();
   } catch (const Error& e) {

@@ -2,6 +2,7 @@
 // for what is read and how it is named.
 
 #include "libvtap/openvswitch/discovery.hpp"
+#include "libvtap/openvswitch/node_facts.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -21,20 +22,8 @@ struct DbClose {
 };
 using Db = std::unique_ptr<vtap_ovs_db, DbClose>;
 
-// One interface, copied out of the IDL.
-struct Iface {
-  std::string bridge, datapath_id, dpid_config, name, type;
-  std::int64_t ofport = -1;
-  std::string attached_mac, iface_id, vm_uuid, ip, tenant, peer, remote_ip, local_ip;
-  auto operator<=>(const Iface&) const = default;
-};
-
-struct Node {
-  std::string remote;
-  std::string name;                 // Prefix of switch names ("" with one database).
-  std::set<std::string> local_ips;  // Where other nodes' tunnels reach this node.
-  std::vector<Iface> ifaces;        // Sorted by bridge, then name.
-};
+using Iface = InterfaceFacts;
+using Node = NodeFacts;
 
 const std::set<std::string>& tunnel_types() {
   static const std::set<std::string> types{"vxlan", "gre", "geneve", "stt", "lisp", "erspan",
@@ -68,16 +57,16 @@ Node read_node(vtap_ovs_db* db, const std::string& remote) {
   vtap_ovs_db_for_each_iface(
       db,
       [](void* context, const vtap_ovs_iface* r) {
-        static_cast<Node*>(context)->ifaces.push_back(Iface{r->bridge, r->datapath_id, r->bridge_dpid_config, r->name,
+        static_cast<Node*>(context)->interfaces.push_back(Iface{r->bridge, r->datapath_id, r->bridge_dpid_config, r->name,
                                                             r->type, r->ofport, r->attached_mac, r->iface_id,
                                                             r->vm_uuid, r->ip, r->tenant, r->peer, r->remote_ip,
                                                             r->local_ip});
       },
       &node);
-  std::sort(node.ifaces.begin(), node.ifaces.end());
+  std::sort(node.interfaces.begin(), node.interfaces.end());
   for (const std::string& ip : split(vtap_ovs_db_system_id(db, "ovn-encap-ip"), ',')) node.local_ips.insert(ip);
   for (const std::string& ip : split(vtap_ovs_db_system_id(db, "vtap-local-ip"), ',')) node.local_ips.insert(ip);
-  for (const Iface& i : node.ifaces)
+  for (const Iface& i : node.interfaces)
     if (tunnel_types().contains(i.type) && !i.local_ip.empty() && i.local_ip != "flow") node.local_ips.insert(i.local_ip);
   node.name = vtap_ovs_db_system_id(db, "hostname");
   if (node.name.empty()) node.name = vtap_ovs_db_system_id(db, "system-id");
@@ -108,8 +97,7 @@ std::optional<std::uint32_t> usable_port(const Iface& i) {
   return static_cast<std::uint32_t>(i.ofport);
 }
 
-Topology build(std::vector<Node>& nodes) {
-  const bool prefixed = nodes.size() > 1;
+Topology build(std::vector<Node>& nodes, bool prefixed) {
   for (std::size_t n = 0; n < nodes.size(); ++n) {
     if (!prefixed) nodes[n].name.clear();
     else if (nodes[n].name.empty()) nodes[n].name = "node" + std::to_string(n + 1);
@@ -122,7 +110,7 @@ Topology build(std::vector<Node>& nodes) {
   // Switches, with their flow-based tunnel port.
   for (const Node& node : nodes) {
     std::map<std::string, Switch> switches;
-    for (const Iface& i : node.ifaces) {
+    for (const Iface& i : node.interfaces) {
       auto [it, fresh] = switches.try_emplace(i.bridge);
       if (fresh) it->second = Switch{switch_name(node, i.bridge), parse_dpid(i, node), std::nullopt, {}};
       const auto port = usable_port(i);
@@ -137,7 +125,7 @@ Topology build(std::vector<Node>& nodes) {
   }
   // Hosts: interfaces marked the OpenStack/OVN way.
   for (const Node& node : nodes)
-    for (const Iface& i : node.ifaces) {
+    for (const Iface& i : node.interfaces) {
       const auto port = usable_port(i);
       if (i.attached_mac.empty() || !port) continue;
       const std::string where = "OVSDB " + node.remote + ": interface " + i.name;
@@ -161,8 +149,8 @@ Topology build(std::vector<Node>& nodes) {
   // Links: patch port pairs within a node (each pair once).
   for (const Node& node : nodes) {
     std::map<std::string, const Iface*> by_name;
-    for (const Iface& i : node.ifaces) by_name[i.name] = &i;
-    for (const Iface& i : node.ifaces) {
+    for (const Iface& i : node.interfaces) by_name[i.name] = &i;
+    for (const Iface& i : node.interfaces) {
       if (i.type != "patch" || i.peer.empty() || !(i.name < i.peer)) continue;
       auto peer = by_name.find(i.peer);
       if (peer == by_name.end() || peer->second->type != "patch" || peer->second->peer != i.name) continue;
@@ -175,7 +163,7 @@ Topology build(std::vector<Node>& nodes) {
   for (std::size_t a = 0; a < nodes.size(); ++a)
     for (std::size_t b = a + 1; b < nodes.size(); ++b) {
       auto tunnel_to = [](const Node& from, const Node& to) -> const Iface* {
-        for (const Iface& i : from.ifaces)
+        for (const Iface& i : from.interfaces)
           if (tunnel_types().contains(i.type) && usable_port(i) && to.local_ips.contains(i.remote_ip)) return &i;
         return nullptr;
       };
@@ -190,6 +178,68 @@ Topology build(std::vector<Node>& nodes) {
 
 }  // namespace
 
+Topology topology_from_nodes(std::vector<NodeFacts> nodes, bool prefixed) { return build(nodes, prefixed); }
+
+void to_json(nlohmann::json& j, const NodeFacts& n) {
+  nlohmann::json interfaces = nlohmann::json::array();
+  for (const Iface& i : n.interfaces)
+    interfaces.push_back({{"bridge", i.bridge}, {"datapath_id", i.datapath_id}, {"dpid_config", i.dpid_config},
+                          {"name", i.name}, {"type", i.type}, {"ofport", i.ofport}, {"attached_mac", i.attached_mac},
+                          {"iface_id", i.iface_id}, {"vm_uuid", i.vm_uuid}, {"ip", i.ip}, {"tenant", i.tenant},
+                          {"peer", i.peer}, {"remote_ip", i.remote_ip}, {"local_ip", i.local_ip}});
+  j = {{"name", n.name}, {"local_ips", n.local_ips}, {"interfaces", std::move(interfaces)}};
+}
+
+void from_json(const nlohmann::json& j, NodeFacts& n) {
+  n.name = j.at("name").get<std::string>();
+  n.local_ips = j.at("local_ips").get<std::set<std::string>>();
+  n.interfaces.clear();
+  for (const auto& i : j.at("interfaces"))
+    n.interfaces.push_back(Iface{i.at("bridge"), i.at("datapath_id"), i.at("dpid_config"), i.at("name"), i.at("type"),
+                                 i.at("ofport"), i.at("attached_mac"), i.at("iface_id"), i.at("vm_uuid"), i.at("ip"),
+                                 i.at("tenant"), i.at("peer"), i.at("remote_ip"), i.at("local_ip")});
+  std::sort(n.interfaces.begin(), n.interfaces.end());
+}
+
+NodeFacts read_node_facts(const std::string& database, const DiscoveryOptions& options) {
+  Db db = open_db(database, options);
+  return read_node(db.get(), database);
+}
+
+struct NodeWatch::Impl {
+  std::string remote;
+  Db db;
+  unsigned int seqno = 0;
+  NodeFacts facts;
+};
+
+NodeWatch::NodeWatch(std::string database, DiscoveryOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->remote = std::move(database);
+  impl_->db = open_db(impl_->remote, options);
+  impl_->seqno = vtap_ovs_db_run(impl_->db.get());
+  impl_->facts = read_node(impl_->db.get(), impl_->remote);
+}
+
+NodeWatch::~NodeWatch() = default;
+
+bool NodeWatch::poll(std::chrono::milliseconds timeout) {
+  ovs::SigpipeGuard guard;
+  unsigned int seqno = vtap_ovs_db_run(impl_->db.get());
+  if (seqno == impl_->seqno && timeout.count() > 0) {
+    vtap_ovs_db_wait(impl_->db.get());
+    vtap_ovs_block(timeout.count());
+    seqno = vtap_ovs_db_run(impl_->db.get());
+  }
+  if (seqno == impl_->seqno) return false;
+  impl_->seqno = seqno;
+  NodeFacts now = read_node(impl_->db.get(), impl_->remote);
+  if (now == impl_->facts) return false;
+  impl_->facts = std::move(now);
+  return true;
+}
+
+const NodeFacts& NodeWatch::facts() const noexcept { return impl_->facts; }
+
 Topology discover_topology(const std::vector<std::string>& databases, const DiscoveryOptions& options) {
   if (databases.empty()) throw Error("discover_topology: no database given");
   std::vector<Node> nodes;
@@ -197,7 +247,7 @@ Topology discover_topology(const std::vector<std::string>& databases, const Disc
     Db db = open_db(remote, options);
     nodes.push_back(read_node(db.get(), remote));
   }
-  return build(nodes);
+  return build(nodes, nodes.size() > 1);
 }
 
 std::vector<HostChange> host_changes(const Topology& before, const Topology& after) {
@@ -227,7 +277,7 @@ struct TopologyWatch::Impl {
   Topology rebuild() {
     std::vector<Node> nodes;
     for (std::size_t i = 0; i < dbs.size(); ++i) nodes.push_back(read_node(dbs[i].get(), remotes[i]));
-    return build(nodes);
+    return build(nodes, nodes.size() > 1);
   }
 };
 

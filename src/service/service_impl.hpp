@@ -18,12 +18,6 @@ inline std::size_t size(const openflow::ChangeSet& c) {
   return c.meters_first.size() + c.bundle.size() + c.meters_last.size();
 }
 
-inline const Host* resolve(const Topology& topo, const Endpoint& e) {
-  if (e.mac) return topo.find_host_by_mac(*e.mac);
-  if (e.ip) return topo.find_host_by_ip(*e.ip);
-  return nullptr;
-}
-
 }  // namespace vtap::detail
 
 namespace vtap {
@@ -100,17 +94,7 @@ struct Service::Impl {
       for (const auto& h : to) h(e);
   }
 
-  void check_caller(const TapPolicy& p, const Caller& caller) const {
-    if (caller.admin) return;
-    if (p.tenant != caller.tenant)
-      throw AccessError(p.id, "tenant", "belongs to tenant \"" + p.tenant + "\", not the caller's \"" + caller.tenant + "\"");
-    for (auto [role, e] : {std::pair{"sender", &p.sender}, {"receiver", &p.receiver}, {"monitor", &p.monitor}}) {
-      const Host* h = detail::resolve(topology, *e);
-      if (h && h->tenant != caller.tenant)
-        throw AccessError(p.id, role, h->name + " belongs to tenant \"" + h->tenant + "\", not the caller's \"" +
-                                          caller.tenant + "\"");
-    }
-  }
+  void check_caller(const TapPolicy& p, const Caller& caller) const { check_access(topology, p, caller); }
 
   const TapPolicy& owned(std::uint32_t id, const Caller& caller) const {
     auto it = policies.find(id);

@@ -85,25 +85,11 @@ Topology Service::topology() const {
 
 Explanation Service::explain(const Match& packet, const Caller& caller) const {
   std::lock_guard lock(impl_->mu);
-  Explanation ex = vtap::explain(*impl_->translator, packet);
-  if (caller.admin) return ex;
-  for (const auto& h : impl_->topology.hosts())
-    if (h.name == ex.sender && h.tenant != caller.tenant)
-      throw AccessError(0, "packet", "its sender " + h.name + " belongs to tenant \"" + h.tenant +
-                                         "\", not the caller's \"" + caller.tenant + "\"");
-  // Told from the caller's policies only: another tenant's policies and monitors stay unseen.
   auto mine = [&](std::uint32_t id) {
     auto it = impl_->policies.find(id);
     return it != impl_->policies.end() && it->second.tenant == caller.tenant;
   };
-  std::erase_if(ex.verdicts, [&](const Verdict& v) { return !mine(v.policy_id); });
-  for (auto& c : ex.copies) std::erase_if(c.policy_ids, [&](std::uint32_t id) { return !mine(id); });
-  std::erase_if(ex.copies, [](const CopyTarget& c) { return c.policy_ids.empty(); });
-  std::erase_if(ex.delivered, [&](const std::string& d) {
-    return std::none_of(ex.copies.begin(), ex.copies.end(),
-                        [&](const CopyTarget& c) { return d.find(c.target) != std::string::npos; });
-  });
-  return ex;
+  return visible_to(vtap::explain(*impl_->translator, packet), impl_->topology, mine, caller);
 }
 
 void Service::on_event(std::function<void(const ServiceEvent&)> handler) {

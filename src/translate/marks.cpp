@@ -39,14 +39,28 @@ std::vector<Hop> Translator::State::hops_to(const std::string& from, const Host&
   return hops;
 }
 
+std::string detail::stream_name(const StreamKey& key) {
+  std::string name = key.target;
+  if (key.restore) name += ",restore=" + key.restore->to_string();
+  if (key.max_len) name += ",max_len=" + std::to_string(*key.max_len);
+  if (key.meter) name += ",meter=" + std::to_string(*key.meter);
+  return name;
+}
+
 std::uint16_t Translator::State::acquire_mark(const StreamKey& key) {
   auto stream = streams.find(key);
   if (stream == streams.end()) {
-    if (free_marks.empty())
-      throw LimitError("monitor", "no free copy mark: all VLAN IDs " + std::to_string(opt.first_mark) + "-" +
-                                      std::to_string(opt.last_mark) + " are in use");
-    stream = streams.emplace(key, Counted<std::uint16_t>{*free_marks.begin(), 0}).first;
-    free_marks.erase(free_marks.begin());
+    std::uint16_t mark = 0;
+    if (auto assigned = opt.assigned_marks.find(stream_name(key)); assigned != opt.assigned_marks.end()) {
+      mark = assigned->second;
+    } else {
+      if (free_marks.empty())
+        throw LimitError("monitor", "no free copy mark: all VLAN IDs " + std::to_string(opt.first_mark) + "-" +
+                                        std::to_string(opt.last_mark) + " are in use");
+      mark = *free_marks.begin();
+      free_marks.erase(free_marks.begin());
+    }
+    stream = streams.emplace(key, Counted<std::uint16_t>{mark, 0}).first;
   }
   ++stream->second.refs;
   return stream->second.value;
@@ -55,7 +69,7 @@ std::uint16_t Translator::State::acquire_mark(const StreamKey& key) {
 void Translator::State::release_mark(const StreamKey& key) {
   auto stream = streams.find(key);
   if (--stream->second.refs == 0) {
-    free_marks.insert(stream->second.value);
+    if (!opt.assigned_marks.contains(stream_name(key))) free_marks.insert(stream->second.value);
     streams.erase(stream);
   }
 }

@@ -24,6 +24,12 @@ Translator::State::State(Topology t, TranslatorOptions o) : topo(std::move(t)), 
     throw Error("mark range " + std::to_string(opt.first_mark) + "-" + std::to_string(opt.last_mark) +
                 " is not a VLAN ID range within 1-4094");
   for (unsigned m = opt.first_mark; m <= opt.last_mark; ++m) free_marks.insert(static_cast<std::uint16_t>(m));
+  for (const auto& [stream, mark] : opt.assigned_marks) {
+    if (mark < opt.first_mark || mark > opt.last_mark)
+      throw Error("mark " + std::to_string(mark) + " of stream " + stream + " is outside the mark range " +
+                  std::to_string(opt.first_mark) + "-" + std::to_string(opt.last_mark));
+    free_marks.erase(mark);
+  }
   if (opt.groups.first == 0 || opt.groups.first > opt.groups.last || opt.groups.last > max_group_id)
     throw Error("group range " + opt.groups.to_string() + " is not within 1-" + IdRange{1, max_group_id}.to_string());
   if (opt.meters.first == 0 || opt.meters.first > opt.meters.last || opt.meters.last > max_meter_id)
@@ -95,6 +101,12 @@ const std::set<std::string>& Translator::changed_switches() const noexcept { ret
 
 const Topology& Translator::topology() const noexcept { return state_->topo; }
 const TranslatorOptions& Translator::options() const noexcept { return state_->opt; }
+
+std::map<std::string, std::uint16_t> Translator::marks() const {
+  std::map<std::string, std::uint16_t> out;
+  for (const auto& [key, mark] : state_->streams) out.emplace(stream_name(key), mark.value);
+  return out;
+}
 
 Match Translator::tap_match(const TapPolicy& policy, bool reverse) const {
   const Host* sender = state_->resolve(policy, reverse ? "receiver" : "sender", reverse ? policy.receiver : policy.sender);

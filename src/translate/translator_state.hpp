@@ -51,6 +51,7 @@ struct StreamKey {
   std::optional<std::uint32_t> meter;   // applied in the copy table of the sender's switch
   auto operator<=>(const StreamKey&) const = default;
 };
+std::string stream_name(const StreamKey& key);
 // A stream as sent from one switch: owns the transit and recovery rules of its path.
 struct RouteKey {
   std::string from_switch;

@@ -17,7 +17,7 @@
 #include "libvtap/api/metrics.hpp"
 #include "libvtap/api/taas.hpp"
 #include "libvtap/api/tokens.hpp"
-#include "libvtap/service/service.hpp"
+#include "libvtap/service/controller.hpp"
 
 namespace vtap::api {
 
@@ -25,7 +25,7 @@ class Api {
  public:
   /// `service` must outlive the Api. `taas_store`: where the TaaS resources are kept (a JSON
   /// file, e.g. beside the policy store); nullopt keeps them in memory.
-  Api(Service& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store = std::nullopt);
+  Api(Controller& service, TokenTable tokens, std::optional<std::filesystem::path> taas_store = std::nullopt);
 
   /// Answers one request; never throws. Bad input is a 4xx naming what is wrong; every
   /// change is all or nothing (Service's guarantee), also for a batch.
@@ -39,15 +39,20 @@ class Api {
  private:
   Response route(const Request& request, const Caller& caller, std::string_view path);
   Response policies(const Request& request, const Caller& caller);
-  /// Adds every policy of `batch`, all or none: 201 with them as a policy file.
-  Response add_all(std::vector<TapPolicy> batch, const Caller& caller);
+  /// Adds every policy of `batch`, all or none: 201 with them as a policy file. With
+  /// `request`, honours its `?wait=applied`.
+  Response add_all(std::vector<TapPolicy> batch, const Caller& caller, const Request* request = nullptr);
   Response policy(const Request& request, const Caller& caller, std::uint32_t id, std::string_view rest);
+  void await(const Request& request, std::uint32_t id);
   Response metrics(const Caller& caller);
   Response explain(const Request& request, const Caller& caller);
   template <class F>
   auto timed(F&& change);
 
-  Service& service_;
+  /// How long `?wait=applied` waits before answering 503.
+  static constexpr std::chrono::milliseconds wait_timeout{30000};
+
+  Controller& service_;
   TokenTable tokens_;
   Taas taas_;
   LatencyHistogram apply_latency_;

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "libvtap/service/service.hpp"
+#include "libvtap/service/controller.hpp"
 
 namespace vtap::api {
 

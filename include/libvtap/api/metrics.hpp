@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "libvtap/service/service.hpp"
+#include "libvtap/service/controller.hpp"
 
 namespace vtap::api {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "libvtap/api/api_types.hpp"
-#include "libvtap/service/service.hpp"
+#include "libvtap/service/controller.hpp"
 
 namespace vtap::api {
 
@@ -60,7 +60,7 @@ std::vector<TapPolicy> tap_mirror_policies(const TapMirror& mirror, const Topolo
 /// The TaaS resources over a Service, kept in a JSON file (or in memory). Thread-safe.
 class Taas {
  public:
-  Taas(Service& service, std::optional<std::filesystem::path> file);
+  Taas(Controller& service, std::optional<std::filesystem::path> file);
   /// Answers a request under `/v2.0/taas/`; `path` is the part after it.
   Response handle(const Request& request, const Caller& caller, std::string_view path);
 
@@ -75,7 +75,7 @@ class Taas {
   std::vector<std::uint32_t> add_all(const std::string& key, const std::function<std::vector<TapPolicy>()>& make);
   void save() const;
 
-  Service& service_;
+  Controller& service_;
   std::optional<std::filesystem::path> file_;
   std::mutex mu_;
   std::vector<TapService> services_;

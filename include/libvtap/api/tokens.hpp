@@ -15,7 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "libvtap/service/service.hpp"
+#include "libvtap/service/controller.hpp"
 
 namespace vtap::api {
 

@@ -67,4 +67,17 @@ class NotFoundError : public Error {
   using Error::Error;
 };
 
+/// What cannot be done now but may succeed later: the database is unreachable, another
+/// change of the same policy is still in progress, nodes did not acknowledge in time.
+class UnavailableError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// What this kind of controller does not offer (e.g. counters through a cluster's vtapd).
+class NotSupportedError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace vtap

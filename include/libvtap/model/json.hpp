@@ -33,6 +33,8 @@ void from_json(const nlohmann::json& j, Topology& t);
 /// Reads a policy file. Throws ParseError naming the file, the policy (id or position)
 /// and the key: `p.json: policy 2: sender.mac: invalid MAC address "zz"`.
 std::vector<TapPolicy> load_policies(const std::filesystem::path& file);
+/// Reads a JSON file. Throws ParseError naming the file when it cannot be read or parsed.
+nlohmann::json read_json_file(const std::filesystem::path& file);
 /// Reads a topology file. Throws ParseError/TopologyError naming the file and the entry.
 Topology load_topology(const std::filesystem::path& file);
 

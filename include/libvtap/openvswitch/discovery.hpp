@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "libvtap/model/topology.hpp"
+#include "libvtap/openvswitch/node_facts.hpp"
 
 namespace vtap {
 
@@ -51,6 +52,28 @@ struct DiscoveryOptions {
 /// database when one does not answer in time, and TopologyError (naming the bridge or
 /// interface) when what it holds does not make a valid Topology.
 Topology discover_topology(const std::vector<std::string>& databases, const DiscoveryOptions& options = {});
+
+/// The facts of one database, for topology_from_nodes() (throws like discover_topology).
+NodeFacts read_node_facts(const std::string& database, const DiscoveryOptions& options = {});
+
+/// Keeps an IDL replica of one node's database open and tells when its facts change (what a
+/// cluster agent publishes). Call poll() from one thread.
+class NodeWatch {
+ public:
+  /// Connects and reads the first facts (throws like discover_topology).
+  explicit NodeWatch(std::string database, DiscoveryOptions options = {});
+  ~NodeWatch();
+  NodeWatch(const NodeWatch&) = delete;
+  NodeWatch& operator=(const NodeWatch&) = delete;
+  /// Processes what the database sent, waiting at most `timeout` for something; returns true
+  /// when the facts changed.
+  bool poll(std::chrono::milliseconds timeout);
+  const NodeFacts& facts() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// A VM interface that appeared, disappeared or moved between two discoveries.
 struct HostChange {

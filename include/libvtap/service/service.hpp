@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "libvtap/model/policy.hpp"
+#include "libvtap/service/controller.hpp"
 #include "libvtap/service/policy_store.hpp"
 #include "libvtap/model/topology.hpp"
 #include "libvtap/translate/explain.hpp"
@@ -32,65 +33,13 @@
 
 namespace vtap {
 
-/// Who asks for a change: an administrator may touch every policy; anyone else only the
-/// policies of their tenant, whose sender, receiver and monitor are all in that tenant.
-struct Caller {
-  std::string tenant;
-  bool admin = false;
-  static Caller administrator() { return Caller{"", true}; }
-  static Caller of_tenant(std::string tenant) { return Caller{std::move(tenant), false}; }
-};
-
-/// Something the service did or saw.
-struct ServiceEvent {
-  enum class Kind : std::uint8_t {
-    applied,              ///< A policy change is on every reachable switch.
-    failed,               ///< A change or repair failed; `detail` has the switch's error.
-    switch_connected,     ///< A switch (re)connected; the call that connected it brings it to the plan.
-    switch_disconnected,  ///< A switch went away; it is repaired when it comes back.
-    drift_repaired,       ///< reconcile() found a switch holding something else than the plan
-                          ///< (changed by someone, or restarted empty) and fixed it.
-    policy_inactive,      ///< After a topology change a policy no longer resolves.
-    policy_active,        ///< After a topology change an inactive policy resolves again.
-    topology_changed,     ///< set_topology() replaced the topology; `detail` says what moved.
-  };
-  Kind kind = Kind::applied;
-  std::string switch_name;               ///< Empty for events not about one switch.
-  std::optional<std::uint32_t> policy_id;
-  std::string tenant;                    ///< The tenant of policy_id's policy, if any.
-  std::string detail;                    ///< Human-readable: what changed, or the error.
-};
-std::string to_string(ServiceEvent::Kind kind);
-
-/// Counters of one policy, summed over its rewriting rules on every switch.
-struct PolicyStats {
-  std::uint64_t packets = 0;      ///< Packets that matched the policy's rules.
-  std::uint64_t bytes = 0;
-  std::uint64_t copies = 0;       ///< Copies sent toward its monitor (or tunnel).
-  std::uint64_t copy_bytes = 0;
-  bool operator==(const PolicyStats&) const = default;
-};
-
-/// What the service knows of one switch it manages.
-struct SwitchStatus {
-  std::string name;
-  std::string target;                      ///< How it is reached, e.g. `unix:/run/ovs/s1.mgmt`.
-  bool connected = false;
-  std::string version;                     ///< Negotiated OpenFlow version, while connected.
-  std::uint64_t reconciliations = 0;       ///< reconcile() passes that read this switch.
-  std::uint64_t repairs = 0;               ///< Of those, the ones that found drift and fixed it.
-  /// When reconcile() last read the switch (and repaired it if needed).
-  std::optional<std::chrono::system_clock::time_point> last_reconciliation;
-  std::string last_error;                  ///< The last failure or disconnection; empty if none.
-};
-
 struct ServiceOptions {
   TranslatorOptions translator;
   openflow::SessionOptions session;
   std::shared_ptr<PolicyStore> store;  ///< Null: policies live in memory only.
 };
 
-class Service {
+class Service final : public Controller {
  public:
   /// `targets`: how to reach each switch, by name (e.g. `{"s1", "unix:/run/ovs/s1.mgmt"}`).
   /// Loads the store's policies (ids kept); connects nothing until reconcile(), start() or a
@@ -105,17 +54,17 @@ class Service {
   /// a removed policy is not handed out again while it runs) and applies it; returns its id.
   /// Throws PolicyError (invalid), AccessError (not the caller's tenant, or a VM of another
   /// tenant) or TransportError (a switch refused it); on a throw nothing changed anywhere.
-  std::uint32_t add(TapPolicy policy, const Caller& caller = Caller::administrator());
+  std::uint32_t add(TapPolicy policy, const Caller& caller = Caller::administrator()) override;
   /// Replaces the policy with the same id. Throws like add(), or NotFoundError for an id
   /// that does not exist or is not the caller's.
-  void modify(TapPolicy policy, const Caller& caller = Caller::administrator());
+  void modify(TapPolicy policy, const Caller& caller = Caller::administrator()) override;
   /// Removes a policy and its rules. Throws NotFoundError like modify().
-  void remove(std::uint32_t id, const Caller& caller = Caller::administrator());
+  void remove(std::uint32_t id, const Caller& caller = Caller::administrator()) override;
   /// The caller's policies (all for an administrator), by id.
-  std::vector<TapPolicy> list(const Caller& caller = Caller::administrator()) const;
-  std::optional<TapPolicy> get(std::uint32_t id, const Caller& caller = Caller::administrator()) const;
+  std::vector<TapPolicy> list(const Caller& caller = Caller::administrator()) const override;
+  std::optional<TapPolicy> get(std::uint32_t id, const Caller& caller = Caller::administrator()) const override;
   /// Ids of policies that do not resolve in the current topology (kept, not installed).
-  std::vector<std::uint32_t> inactive() const;
+  std::vector<std::uint32_t> inactive() const override;
 
   /// Replaces the topology (a VM moved, a switch or monitor appeared or went away) and
   /// moves every switch to the new plan. `targets` adds or replaces switch targets.
@@ -129,22 +78,22 @@ class Service {
   void stop();
 
   /// Per-policy counters from the reachable switches' flow and group-bucket statistics.
-  std::map<std::uint32_t, PolicyStats> stats();
+  std::map<std::uint32_t, PolicyStats> stats() override;
   /// The plan every switch should hold now.
   Plan plan() const;
   /// Names of the switches with an open connection.
   std::vector<std::string> connected() const;
   /// Every switch with a target, by name.
-  std::vector<SwitchStatus> switches() const;
+  std::vector<SwitchStatus> switches() const override;
   /// The topology the service plans for now.
-  Topology topology() const;
+  Topology topology() const override;
   /// Who gets a copy of `packet` and why (explain.hpp), told from the caller's policies only.
-  Explanation explain(const Match& packet, const Caller& caller = Caller::administrator()) const;
+  Explanation explain(const Match& packet, const Caller& caller = Caller::administrator()) const override;
 
   /// Registers a handler for every event (also those raised before it was registered and
   /// not yet delivered, such as policy_inactive from the store). Handlers stay for the
   /// service's life.
-  void on_event(std::function<void(const ServiceEvent&)> handler);
+  void on_event(std::function<void(const ServiceEvent&)> handler) override;
 
  private:
   struct Impl;

@@ -69,6 +69,11 @@ struct TranslatorOptions {
   IdRange groups = default_group_range;
   /// Meter ids libvtap may use: a rate-limited policy's meter is `meters.first + id - 1`.
   IdRange meters = default_meter_range;
+  /// Marks assigned elsewhere (a cluster database, docs/design.md §8), by stream name (see
+  /// Translator::marks()): a stream named here takes its mark, and new streams take the lowest
+  /// reserved VLAN ID that is neither in use nor assigned here. Marks then do not depend on the
+  /// order policies were added in, so every agent of a cluster computes the same ones.
+  std::map<std::string, std::uint16_t> assigned_marks;
 };
 
 /// The metadata the original carries when resubmitted into the taps' own table.
@@ -117,6 +122,9 @@ class Translator {
   /// what it changes: callers re-plan and diff only these).
   const std::set<std::string>& changed_switches() const noexcept;
 
+  /// The mark of every stream in use, by stream name: the monitor (or `tunnel IP KEY`), then
+  /// `,restore=MAC`, `,max_len=N` and `,meter=N` for copies that have them.
+  std::map<std::string, std::uint16_t> marks() const;
   /// The rewriting rules of one switch with the policies they serve, by group id.
   std::vector<TapRule> tap_rules(const std::string& switch_name) const;
 

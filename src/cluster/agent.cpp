@@ -1,0 +1,192 @@
+// The cluster agent (agent.hpp): one loop that publishes the node, turns each snapshot of
+// the VTAP database into this node's switch plans and installs them.
+
+#include "libvtap/cluster/agent.hpp"
+
+#include <mutex>
+#include <set>
+
+#include "libvtap/cluster/cluster_view.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/native/native_transport.hpp"
+#include "libvtap/openvswitch/discovery.hpp"
+#include "libvtap/openvswitch/ovsdb_replica.hpp"
+
+namespace vtap {
+
+using nlohmann::json;
+
+struct Agent::Impl {
+  struct Peer {
+    std::string target;
+    std::unique_ptr<SwitchConnection> conn;
+    std::string error;
+  };
+
+  AgentOptions opt;
+  std::atomic<bool> stopping{false};
+  mutable std::mutex mu;
+  AgentCounters counters;
+  std::map<std::string, Peer> peers;  // by switch name (NODE.BRIDGE)
+  std::uint64_t reported = 0;
+  std::string reported_error = "-";
+  std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
+
+  void log(const std::string& line) const {
+    if (opt.log) opt.log(line);
+  }
+
+  NodeFacts managed(NodeFacts facts) const {
+    std::erase_if(facts.interfaces, [&](const InterfaceFacts& i) { return !opt.switches.contains(i.bridge); });
+    facts.name = opt.name;
+    return facts;
+  }
+
+  // Inserts or updates this node's row; the name index keeps one row per node.
+  void publish(OvsdbReplica& db, const NodeFacts& facts) {
+    const std::string text = json(facts).dump();
+    const ClusterView view = read_cluster(*db.snapshot());
+    json ops = json::array();
+    if (auto n = view.nodes.find(opt.name); n == view.nodes.end()) {
+      ops.push_back({{"op", "insert"}, {"table", "Node_Status"}, {"row", {{"applied", 0}, {"error", ""}}},
+                     {"uuid-name", "status"}});
+      ops.push_back({{"op", "insert"},
+                     {"table", "Node"},
+                     {"row", {{"name", opt.name}, {"facts", text}, {"status", {"named-uuid", "status"}}}}});
+    } else if (json(n->second.facts).dump() != text) {
+      ops.push_back({{"op", "update"},
+                     {"table", "Node"},
+                     {"where", json::array({json::array({"name", "==", opt.name})})},
+                     {"row", {{"facts", text}}}});
+    } else {
+      return;
+    }
+    db.transact(ops, std::chrono::seconds(10));
+    log("published node " + opt.name + " (" + std::to_string(facts.interfaces.size()) + " interfaces)");
+  }
+
+  // Installs this node's part of `view` on every switch; returns "" or what failed.
+  std::string install(const ClusterView& view) {
+    const Topology topology = cluster_topology(view);
+    TranslatorOptions options = opt.translator;
+    options.assigned_marks = view.marks;
+    Translator translator(topology, options);
+    std::string errors;
+    for (const TapPolicy& p : node_policies(view, topology, opt.name, opt.translator)) try {
+        translator.add(p);
+      } catch (const PolicyError& e) {
+        errors += std::string(errors.empty() ? "" : "; ") + e.what();
+      }
+    std::uint64_t sent = 0;
+    for (auto& [name, peer] : peers) {
+      try {
+        if (!peer.conn || !peer.conn->is_open()) peer.conn = opt.transport->connect(peer.target, opt.session);
+        const auto report = peer.conn->install(translator.plan(name), ownership(options));
+        const std::uint64_t n = report.change.meters_first.size() + report.change.bundle.size() +
+                                report.change.meters_last.size();
+        if (n) log("switch " + name + ": " + report.change.summary());
+        sent += n;
+        peer.error.clear();
+      } catch (const Error& e) {
+        if (peer.error != e.what()) log("switch " + name + ": " + e.what());
+        peer.error = e.what();
+        if (peer.conn && !peer.conn->is_open()) peer.conn.reset();
+        errors += std::string(errors.empty() ? "" : "; ") + name + ": " + e.what();
+      }
+    }
+    std::lock_guard lock(mu);
+    counters.modifications += sent;
+    ++counters.passes;
+    return errors;
+  }
+
+  // Reports the generation once every switch holds it and a step that touches this node
+  // (or the removal of one) waits for it; and any change of the error.
+  void report(OvsdbReplica& db, const ClusterView& view, const std::string& error) {
+    std::set<std::uint32_t> mine;
+    bool awaited = reported == 0;
+    for (const auto& [id, row] : view.policies)
+      if (row.nodes.contains(opt.name)) {
+        mine.insert(id);
+        awaited = awaited || row.generation > reported;
+      }
+    for (std::uint32_t id : my_rows) awaited = awaited || !mine.contains(id);
+    const std::uint64_t generation = peers_ok() && awaited ? view.generation : reported;
+    if (generation == reported && error == reported_error) return;
+    const std::string& status = view.nodes.at(opt.name).status_uuid;
+    db.transact(json::array({{{"op", "update"},
+                              {"table", "Node_Status"},
+                              {"where", json::array({json::array({"_uuid", "==", json::array({"uuid", status})})})},
+                              {"row", {{"applied", generation}, {"error", error}}}}}),
+                std::chrono::seconds(10));
+    if (generation != reported) log("applied generation " + std::to_string(generation));
+    reported = generation;
+    reported_error = error;
+    my_rows = std::move(mine);
+    std::lock_guard lock(mu);
+    counters.applied_generation = generation;
+  }
+
+  bool peers_ok() const {
+    for (const auto& [name, peer] : peers)
+      if (!peer.error.empty()) return false;
+    return true;
+  }
+};
+
+Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.switches.empty()) throw Error("agent: no switch (give --switch BRIDGE=TARGET)");
+  if (!options.transport) options.transport = make_native_transport();
+  impl_->opt = std::move(options);
+}
+
+Agent::~Agent() = default;
+
+void Agent::stop() noexcept { impl_->stopping = true; }
+
+AgentCounters Agent::counters() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->counters;
+}
+
+void Agent::run() {
+  Impl& im = *impl_;
+  NodeWatch local(im.opt.ovsdb);
+  if (im.opt.name.empty()) im.opt.name = local.facts().name;
+  if (im.opt.name.empty() || im.opt.name.find('.') != std::string::npos)
+    throw Error("agent: node name '" + im.opt.name +
+                "' is empty or holds '.' (give --name, or set external_ids:hostname in the node's Open_vSwitch row)");
+  for (const auto& [bridge, target] : im.opt.switches) im.peers[im.opt.name + "." + bridge].target = target;
+  OvsdbReplica db(cluster_database, im.opt.database);
+  im.log("node " + im.opt.name + ": connecting to " + im.opt.database);
+  while (!im.stopping && !db.wait_until([](const OvsdbSnapshot&) { return true; }, std::chrono::milliseconds(200))) {
+  }
+  std::uint64_t seen = 0;
+  auto next_reconcile = std::chrono::steady_clock::now();
+  bool publish_due = true;
+  while (!im.stopping) {
+    try {
+      if (local.poll(std::chrono::milliseconds(0))) publish_due = true;
+      if (publish_due) {
+        im.publish(db, im.managed(local.facts()));
+        publish_due = false;
+      }
+      const auto snapshot = db.snapshot();
+      const ClusterView view = read_cluster(*snapshot);
+      if (!view.nodes.contains(im.opt.name)) {
+        publish_due = true;  // not yet visible, or removed by an operator
+      } else if (snapshot->version != seen || std::chrono::steady_clock::now() >= next_reconcile) {
+        seen = snapshot->version;
+        next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
+        im.report(db, view, im.install(view));
+      }
+    } catch (const Error& e) {
+      im.log(std::string("failed: ") + e.what());
+      publish_due = true;
+    }
+    db.wait_until([&](const OvsdbSnapshot& s) { return s.version != seen || im.stopping; },
+                  std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace vtap

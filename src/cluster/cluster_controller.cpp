@@ -1,0 +1,408 @@
+// ClusterController: reads come from the replica; writes are transactions guarded by the
+// global generation, retried on a fresh view; a thread moves changes through their phases.
+
+#include "libvtap/cluster/cluster_controller.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "libvtap/cluster/cluster_view.hpp"
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/openvswitch/ovsdb_replica.hpp"
+
+namespace vtap {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct State {
+  std::uint64_t version = 0;
+  ClusterView view;
+  Topology topology;
+};
+
+json where_id(std::uint32_t id) { return json::array({json::array({"policy_id", "==", id})}); }
+json ovsdb_set(json atoms) { return json::array({"set", std::move(atoms)}); }
+std::string text(const std::optional<TapPolicy>& p) { return p ? json(*p).dump() : std::string(); }
+
+// The operations that make a write depend on the view it was computed from: the global
+// generation must still be the view's, and becomes the next.
+json guarded(const ClusterView& view, json ops, std::optional<std::uint32_t> next_policy_id = std::nullopt) {
+  json global = {{"generation", view.generation + 1}};
+  if (next_policy_id) global["next_policy_id"] = *next_policy_id;
+  json out = json::array({{{"op", "wait"},
+                           {"table", "VTAP_Global"},
+                           {"where", json::array()},
+                           {"columns", {"generation"}},
+                           {"until", "=="},
+                           {"rows", json::array({{{"generation", view.generation}}})},
+                           {"timeout", 0}},
+                          {{"op", "update"}, {"table", "VTAP_Global"}, {"where", json::array()}, {"row", global}}});
+  for (auto& op : ops) out.push_back(std::move(op));
+  return out;
+}
+
+// References to the Mark rows of `streams`, inserting (into `ops`) those the view lacks.
+json mark_refs(const ClusterView& view, const std::map<std::string, std::uint16_t>& streams, json& ops) {
+  json refs = json::array();
+  for (const auto& [stream, vlan] : streams) {
+    if (auto uuid = view.mark_uuids.find(stream); uuid != view.mark_uuids.end()) {
+      refs.push_back(json::array({"uuid", uuid->second}));
+      continue;
+    }
+    const std::string name = "mark" + std::to_string(refs.size());
+    ops.push_back({{"op", "insert"}, {"table", "Mark"}, {"row", {{"stream", stream}, {"vlan", vlan}}}, {"uuid-name", name}});
+    refs.push_back(json::array({"named-uuid", name}));
+  }
+  return ovsdb_set(std::move(refs));
+}
+
+}  // namespace
+
+struct ClusterController::Impl {
+  ClusterOptions opt;
+  OvsdbReplica db;
+  mutable std::mutex mu;
+  mutable std::shared_ptr<const State> cache = std::make_shared<State>();
+  std::vector<std::function<void(const ServiceEvent&)>> handlers;
+  std::map<std::uint32_t, std::uint64_t> announced;  // policy → generation reported applied
+  std::atomic<bool> stopping{false};
+  std::thread advancer;
+
+  explicit Impl(ClusterOptions o) : opt(std::move(o)), db(cluster_database, opt.database) {}
+
+  std::shared_ptr<const State> current() const {
+    auto snapshot = db.snapshot();
+    std::lock_guard lock(mu);
+    if (cache->version != snapshot->version || snapshot->version == 0) {
+      auto s = std::make_shared<State>();
+      s->version = snapshot->version;
+      s->view = read_cluster(*snapshot);
+      s->topology = cluster_topology(s->view);
+      cache = std::move(s);
+    }
+    return cache;
+  }
+
+  TranslatorOptions options(const ClusterView& view) const {
+    TranslatorOptions o = opt.translator;
+    o.assigned_marks = view.marks;
+    return o;
+  }
+
+  // A translator holding every policy of the view that resolves, but `skip`.
+  Translator translator(const State& s, std::uint32_t skip = 0, std::vector<std::uint32_t>* failed = nullptr) const {
+    Translator t(s.topology, options(s.view));
+    for (const auto& [id, row] : s.view.policies)
+      if (row.spec && id != skip) try {
+          t.add(*row.spec);
+        } catch (const PolicyError&) {
+          if (failed) failed->push_back(id);
+        }
+    return t;
+  }
+
+  const PolicyRow& owned(const State& s, std::uint32_t id, const Caller& caller) const {
+    auto it = s.view.policies.find(id);
+    if (it == s.view.policies.end() || !it->second.spec || (!caller.admin && it->second.tenant != caller.tenant))
+      throw NotFoundError("no policy " + std::to_string(id));
+    return it->second;
+  }
+
+  // Waits (bounded) until the row of `id` has no step in progress: one change at a time.
+  std::shared_ptr<const State> settled(std::uint32_t id, Clock::time_point deadline) {
+    for (;;) {
+      auto s = current();
+      auto it = s->view.policies.find(id);
+      if (it == s->view.policies.end() || it->second.settled()) return s;
+      if (Clock::now() >= deadline)
+        throw UnavailableError("policy " + std::to_string(id) + ": its previous change is still in progress");
+      db.wait_until([&](const OvsdbSnapshot& snap) { return snap.version != s->version; }, milliseconds(200));
+    }
+  }
+
+  // Runs the write `make` computes from the current view until it commits, then waits until
+  // the replica shows `done`. `make` throws for invalid writes (not retried).
+  void commit(const std::function<json(const State&)>& make, const std::function<bool(const ClusterView&)>& done) {
+    const auto deadline = Clock::now() + opt.timeout;
+    for (;;) {
+      auto s = current();
+      if (s->view.global_uuid.empty()) throw UnavailableError("VTAP database " + opt.database + " is not initialised");
+      const json ops = make(*s);
+      std::string why;
+      try {
+        db.transact(ops, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) + milliseconds(1));
+        why.clear();
+      } catch (const OvsdbError& e) {
+        why = e.what();
+      }
+      auto seen = [&](const OvsdbSnapshot& snap) { return done(read_cluster(snap)); };
+      if (why.empty()) {
+        if (!db.wait_until(seen, milliseconds(5000)))
+          throw UnavailableError("VTAP database: the change committed but is not visible yet");
+        return;
+      }
+      // A stale view, an election or a lost reply: look again (the write may have landed).
+      if (db.wait_until(seen, milliseconds(300))) return;
+      if (Clock::now() >= deadline) throw UnavailableError("VTAP database " + opt.database + ": " + why);
+    }
+  }
+
+  // Moves every acknowledged step on (one transaction for all of them).
+  void advance() {
+    auto s = current();
+    const ClusterView& v = s->view;
+    json ops = json::array();
+    for (const auto& [id, row] : v.policies) {
+      if (row.settled() || !step_acknowledged(v, row)) continue;
+      const json where = json::array({json::array({"_uuid", "==", json::array({"uuid", row.uuid})})});
+      if (row.prepare) {
+        ops.push_back({{"op", "update"}, {"table", "Policy"}, {"where", where},
+                       {"row", {{"phase", "commit"}, {"generation", v.generation + 1}}}});
+      } else if (row.spec) {
+        Footprint f;
+        try {
+          f = footprint(s->topology, *row.spec, opt.translator, v.marks);
+        } catch (const Error&) {
+          // It does not resolve now: it touches nothing and needs no mark.
+        }
+        json marks = mark_refs(v, f.marks, ops);
+        ops.push_back({{"op", "update"}, {"table", "Policy"}, {"where", where},
+                       {"row", {{"previous", ""}, {"generation", v.generation + 1},
+                                {"nodes", ovsdb_set(json(f.nodes))}, {"marks", marks}}}});
+      } else {
+        ops.push_back({{"op", "delete"}, {"table", "Policy"}, {"where", where}});
+      }
+    }
+    if (!ops.empty()) try {
+        db.transact(guarded(v, std::move(ops)), milliseconds(10000));
+      } catch (const OvsdbError&) {
+        // Another vtapd moved first, or the leader changed: the next update tells.
+      }
+    announce(*s);
+  }
+
+  void announce(const State& s) {
+    std::vector<ServiceEvent> events;
+    for (const auto& [id, row] : s.view.policies)
+      if (row.settled() && step_acknowledged(s.view, row) && announced[id] != row.generation) {
+        announced[id] = row.generation;
+        events.push_back({ServiceEvent::Kind::applied, "", id, row.tenant,
+                          "applied on " + std::to_string(row.nodes.size()) + " nodes"});
+      }
+    for (auto it = announced.begin(); it != announced.end();)
+      if (!s.view.policies.contains(it->first)) {
+        events.push_back({ServiceEvent::Kind::applied, "", it->first, "", "removed"});
+        it = announced.erase(it);
+      } else {
+        ++it;
+      }
+    std::vector<std::function<void(const ServiceEvent&)>> to;
+    {
+      std::lock_guard lock(mu);
+      to = handlers;
+    }
+    for (const auto& e : events)
+      for (const auto& h : to) h(e);
+  }
+
+  void run_advancer() {
+    std::uint64_t seen = 0;
+    while (!stopping) {
+      auto snap = db.wait_until([&](const OvsdbSnapshot& s) { return s.version != seen; }, milliseconds(200));
+      if (!snap) continue;
+      seen = snap->version;
+      try {
+        advance();
+      } catch (const std::exception&) {
+        // A row that does not parse is skipped by read_cluster; anything else waits for the next update.
+      }
+    }
+  }
+};
+
+ClusterController::ClusterController(ClusterOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->advancer = std::thread([im = impl_.get()] { im->run_advancer(); });
+}
+
+ClusterController::~ClusterController() {
+  impl_->stopping = true;
+  impl_->advancer.join();
+}
+
+void ClusterController::connect(milliseconds timeout) {
+  if (!impl_->db.wait_until([](const OvsdbSnapshot&) { return true; }, timeout))
+    throw UnavailableError("VTAP database " + impl_->opt.database + ": no answer within " +
+                           std::to_string(timeout.count()) + " ms");
+  if (!impl_->current()->view.global_uuid.empty()) return;
+  try {  // Only if it is still empty: a concurrent vtapd may do it first.
+    impl_->db.transact(json::array({{{"op", "wait"}, {"table", "VTAP_Global"}, {"where", json::array()},
+                                     {"columns", json::array()}, {"until", "=="}, {"rows", json::array()},
+                                     {"timeout", 0}},
+                                    {{"op", "insert"}, {"table", "VTAP_Global"},
+                                     {"row", {{"generation", 0}, {"next_policy_id", 1}}}}}),
+                       timeout);
+  } catch (const OvsdbError&) {
+  }
+  if (!impl_->db.wait_until([](const OvsdbSnapshot& s) { return !s.rows("VTAP_Global").empty(); }, timeout))
+    throw UnavailableError("VTAP database " + impl_->opt.database + ": cannot initialise VTAP_Global");
+}
+
+std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
+  TapPolicy written;
+  impl_->commit(
+      [&](const State& s) {
+        check_access(s.topology, policy, caller);
+        TapPolicy p = policy;
+        if (p.id == 0) p.id = s.view.next_policy_id;
+        else if (s.view.policies.contains(p.id)) throw PolicyError(p.id, "id", "is in use");
+        written = p;
+        Translator t = impl_->translator(s);
+        t.add(p);
+        const Footprint f = footprint(s.topology, p, impl_->opt.translator, t.marks());
+        json ops = json::array();
+        json marks = mark_refs(s.view, f.marks, ops);
+        ops.push_back({{"op", "insert"}, {"table", "Policy"},
+                       {"row", {{"policy_id", p.id}, {"tenant", p.tenant}, {"spec", json(p).dump()}, {"previous", ""},
+                                {"phase", "prepare"}, {"generation", s.view.generation + 1},
+                                {"nodes", ovsdb_set(json(f.nodes))}, {"marks", marks}}}});
+        return guarded(s.view, std::move(ops), std::max(s.view.next_policy_id, p.id + 1));
+      },
+      [&](const ClusterView& v) {
+        auto it = v.policies.find(written.id);
+        return it != v.policies.end() && text(it->second.spec) == json(written).dump();
+      });
+  return written.id;
+}
+
+void ClusterController::modify(TapPolicy policy, const Caller& caller) {
+  const auto deadline = Clock::now() + impl_->opt.timeout;
+  impl_->settled(policy.id, deadline);
+  impl_->commit(
+      [&](const State& s) {
+        const PolicyRow& row = impl_->owned(s, policy.id, caller);
+        if (!row.settled()) throw UnavailableError("policy " + std::to_string(policy.id) + ": a change is in progress");
+        check_access(s.topology, policy, caller);
+        Translator t = impl_->translator(s, policy.id);
+        t.add(policy);
+        Footprint f = footprint(s.topology, policy, impl_->opt.translator, t.marks());
+        try {
+          Footprint old = footprint(s.topology, *row.spec, impl_->opt.translator, s.view.marks);
+          f.nodes.insert(old.nodes.begin(), old.nodes.end());
+          f.marks.insert(old.marks.begin(), old.marks.end());
+        } catch (const Error&) {
+          // The old version resolves nowhere now: nothing of it to keep.
+        }
+        json ops = json::array();
+        json marks = mark_refs(s.view, f.marks, ops);
+        ops.push_back({{"op", "update"}, {"table", "Policy"}, {"where", where_id(policy.id)},
+                       {"row", {{"spec", json(policy).dump()}, {"previous", text(row.spec)}, {"phase", "prepare"},
+                                {"generation", s.view.generation + 1}, {"nodes", ovsdb_set(json(f.nodes))},
+                                {"marks", marks}}}});
+        return guarded(s.view, std::move(ops));
+      },
+      [&](const ClusterView& v) {
+        auto it = v.policies.find(policy.id);
+        return it != v.policies.end() && text(it->second.spec) == json(policy).dump();
+      });
+}
+
+void ClusterController::remove(std::uint32_t id, const Caller& caller) {
+  const auto deadline = Clock::now() + impl_->opt.timeout;
+  impl_->settled(id, deadline);
+  impl_->commit(
+      [&](const State& s) {
+        const PolicyRow& row = impl_->owned(s, id, caller);
+        if (!row.settled()) throw UnavailableError("policy " + std::to_string(id) + ": a change is in progress");
+        return guarded(s.view, json::array({{{"op", "update"}, {"table", "Policy"}, {"where", where_id(id)},
+                                             {"row", {{"spec", ""}, {"previous", text(row.spec)}, {"phase", "commit"},
+                                                      {"generation", s.view.generation + 1}}}}}));
+      },
+      [&](const ClusterView& v) {
+        auto it = v.policies.find(id);
+        return it == v.policies.end() || !it->second.spec;
+      });
+}
+
+std::vector<TapPolicy> ClusterController::list(const Caller& caller) const {
+  std::vector<TapPolicy> out;
+  for (const auto& [id, row] : impl_->current()->view.policies)
+    if (row.spec && (caller.admin || row.tenant == caller.tenant)) out.push_back(*row.spec);
+  return out;
+}
+
+std::optional<TapPolicy> ClusterController::get(std::uint32_t id, const Caller& caller) const {
+  auto s = impl_->current();
+  auto it = s->view.policies.find(id);
+  if (it == s->view.policies.end() || !it->second.spec || (!caller.admin && it->second.tenant != caller.tenant))
+    return std::nullopt;
+  return it->second.spec;
+}
+
+std::vector<std::uint32_t> ClusterController::inactive() const {
+  std::vector<std::uint32_t> failed;
+  impl_->translator(*impl_->current(), 0, &failed);
+  return failed;
+}
+
+std::map<std::uint32_t, PolicyStats> ClusterController::stats() {
+  throw NotSupportedError("counters: in a cluster each agent holds its switches' counters; a vtapd with --store "
+                          "ovsdb does not collect them");
+}
+
+std::vector<SwitchStatus> ClusterController::switches() const {
+  std::vector<SwitchStatus> out;
+  for (const auto& [name, node] : impl_->current()->view.nodes) {
+    std::set<std::string> bridges;
+    for (const auto& i : node.facts.interfaces) bridges.insert(i.bridge);
+    for (const auto& b : bridges) {
+      SwitchStatus st;
+      st.name = name + "." + b;
+      st.target = "agent " + name;
+      st.connected = node.error.empty();
+      st.last_error = node.error;
+      out.push_back(std::move(st));
+    }
+  }
+  return out;
+}
+
+Topology ClusterController::topology() const { return impl_->current()->topology; }
+
+Explanation ClusterController::explain(const Match& packet, const Caller& caller) const {
+  auto s = impl_->current();
+  auto mine = [&](std::uint32_t id) {
+    auto it = s->view.policies.find(id);
+    return it != s->view.policies.end() && it->second.tenant == caller.tenant;
+  };
+  return visible_to(vtap::explain(impl_->translator(*s), packet), s->topology, mine, caller);
+}
+
+void ClusterController::on_event(std::function<void(const ServiceEvent&)> handler) {
+  std::lock_guard lock(impl_->mu);
+  impl_->handlers.push_back(std::move(handler));
+}
+
+void ClusterController::wait_applied(std::uint32_t id, milliseconds timeout) {
+  std::string waiting;
+  auto applied = [&](const OvsdbSnapshot& snap) {
+    const ClusterView v = read_cluster(snap);
+    auto it = v.policies.find(id);
+    if (it == v.policies.end()) return true;
+    waiting = it->second.settled() ? "" : (it->second.prepare ? "prepare" : "commit");
+    for (const auto& n : it->second.nodes)
+      if (auto node = v.nodes.find(n); node != v.nodes.end() && node->second.applied < it->second.generation)
+        waiting += (waiting.empty() ? "" : ", ") + std::string("node ") + n;
+    return it->second.settled() && step_acknowledged(v, it->second);
+  };
+  if (!impl_->db.wait_until(applied, timeout))
+    throw UnavailableError("policy " + std::to_string(id) + ": not applied within " + std::to_string(timeout.count()) +
+                           " ms (waiting for " + waiting + ")");
+}
+
+}  // namespace vtap

@@ -1,0 +1,153 @@
+// Reading the VTAP database, and the phase rules of cluster_view.hpp.
+
+#include "libvtap/cluster/cluster_view.hpp"
+
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
+
+namespace vtap {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<TapPolicy> policy_text(const std::string& text, std::uint32_t id, const std::string& tenant) {
+  if (text.empty()) return std::nullopt;
+  TapPolicy p = json::parse(text).get<TapPolicy>();
+  p.id = id;
+  p.tenant = tenant;
+  return p;
+}
+
+// OVSDB leaves out of <row>s the columns that hold their default value ("", 0, the empty set).
+std::string string_column(const json& row, const char* column) { return row.value(column, std::string()); }
+
+std::set<std::string> strings(const json& row, const char* column) {
+  std::set<std::string> out;
+  if (!row.contains(column)) return out;
+  for (const json& atom : ovsdb_set_atoms(row[column])) out.insert(atom.is_array() ? ovsdb_uuid(atom) : atom.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+ClusterView read_cluster(const OvsdbSnapshot& snapshot) {
+  ClusterView view;
+  for (const auto& [uuid, row] : snapshot.rows("VTAP_Global")) {
+    view.global_uuid = uuid;
+    view.generation = row.value("generation", 0ULL);
+    view.next_policy_id = row.value("next_policy_id", 1U);
+  }
+  std::map<std::string, std::string> stream_of;  // Mark uuid → stream
+  for (const auto& [uuid, row] : snapshot.rows("Mark")) {
+    try {
+      const std::string stream = string_column(row, "stream");
+      view.marks[stream] = row.value("vlan", std::uint16_t{0});
+      view.mark_uuids[stream] = uuid;
+      stream_of[uuid] = stream;
+    } catch (const std::exception& e) {
+      view.problems.push_back("Mark " + uuid + ": " + e.what());
+    }
+  }
+  std::map<std::string, std::pair<std::uint64_t, std::string>> status;
+  for (const auto& [uuid, row] : snapshot.rows("Node_Status"))
+    status[uuid] = {row.value("applied", 0ULL), string_column(row, "error")};
+  for (const auto& [uuid, row] : snapshot.rows("Node")) {
+    try {
+      NodeRow n;
+      n.uuid = uuid;
+      n.name = string_column(row, "name");
+      n.facts = json::parse(string_column(row, "facts")).get<NodeFacts>();
+      n.facts.name = n.name;
+      n.facts.remote = "node " + n.name;
+      n.status_uuid = ovsdb_uuid(row.at("status"));
+      if (auto s = status.find(n.status_uuid); s != status.end()) std::tie(n.applied, n.error) = s->second;
+      view.nodes[n.name] = std::move(n);
+    } catch (const std::exception& e) {
+      view.problems.push_back("Node " + uuid + ": " + e.what());
+    }
+  }
+  for (const auto& [uuid, row] : snapshot.rows("Policy")) {
+    try {
+      PolicyRow p;
+      p.uuid = uuid;
+      p.id = row.value("policy_id", 0U);
+      p.tenant = string_column(row, "tenant");
+      p.spec = policy_text(string_column(row, "spec"), p.id, p.tenant);
+      p.previous = policy_text(string_column(row, "previous"), p.id, p.tenant);
+      p.prepare = string_column(row, "phase") == "prepare";
+      p.generation = row.value("generation", 0ULL);
+      p.nodes = strings(row, "nodes");
+      p.marks = strings(row, "marks");
+      view.policies[p.id] = std::move(p);
+    } catch (const std::exception& e) {
+      view.problems.push_back("Policy " + uuid + ": " + e.what());
+    }
+  }
+  return view;
+}
+
+Topology cluster_topology(const ClusterView& view) {
+  std::vector<NodeFacts> nodes;
+  for (const auto& [name, n] : view.nodes) nodes.push_back(n.facts);
+  return topology_from_nodes(std::move(nodes), true);
+}
+
+std::string node_of(const std::string& switch_name) { return switch_name.substr(0, switch_name.find('.')); }
+
+Footprint footprint(const Topology& topology, const TapPolicy& policy, const TranslatorOptions& options,
+                    const std::map<std::string, std::uint16_t>& marks) {
+  TranslatorOptions alone = options;
+  alone.assigned_marks = marks;
+  Translator t(topology, alone);
+  t.add(policy);
+  Footprint f;
+  for (const auto& [name, plan] : t.plan().switches) {
+    f.nodes.insert(node_of(name));
+    if (!t.tap_rules(name).empty()) f.rewriting.insert(node_of(name));
+  }
+  f.marks = t.marks();
+  return f;
+}
+
+std::vector<TapPolicy> node_policies(const ClusterView& view, const Topology& topology, const std::string& node,
+                                     const TranslatorOptions& options) {
+  std::vector<TapPolicy> out;
+  std::vector<TapPolicy> previous;
+  for (const auto& [id, row] : view.policies) {
+    if (row.settled()) {
+      out.push_back(*row.spec);
+      continue;
+    }
+    bool rewriting = false;
+    for (const auto* p : {&row.spec, &row.previous})
+      if (*p) try {
+          rewriting = rewriting || footprint(topology, **p, options, view.marks).rewriting.contains(node);
+        } catch (const Error&) {
+          // Does not resolve here: it puts nothing anywhere, so it rewrites nowhere.
+        }
+    if (rewriting) {
+      const auto& holds = row.prepare ? row.previous : row.spec;
+      if (holds) out.push_back(*holds);
+      continue;
+    }
+    if (row.spec) out.push_back(*row.spec);
+    if (row.previous && row.previous != row.spec) {
+      TapPolicy old = *row.previous;
+      old.id |= previous_id_bit;
+      previous.push_back(std::move(old));
+    }
+  }
+  out.insert(out.end(), previous.begin(), previous.end());
+  return out;
+}
+
+bool step_acknowledged(const ClusterView& view, const PolicyRow& row) {
+  for (const std::string& name : row.nodes) {
+    auto n = view.nodes.find(name);
+    if (n != view.nodes.end() && n->second.applied < row.generation) return false;
+  }
+  return true;
+}
+
+}  // namespace vtap
