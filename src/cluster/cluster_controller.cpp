@@ -260,6 +260,7 @@ std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
         check_access(s.topology, policy, caller);
         TapPolicy p = policy;
         if (p.id == 0) p.id = s.view.next_policy_id;
+        else if (p.id >= previous_id_bit) throw PolicyError(p.id, "id", "must be between 1 and " + std::to_string(previous_id_bit - 1) + " in a cluster");
         else if (s.view.policies.contains(p.id)) throw PolicyError(p.id, "id", "is in use");
         written = p;
         Translator t = impl_->translator(s);

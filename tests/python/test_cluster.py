@@ -252,17 +252,17 @@ def test_cluster_commands(make_farm, vtapctl, tmp_path):
     """`vtapctl schema`, `add --wait` over --server, a write another vtapd sees, and errors."""
     assert Path(subprocess.run([vtapctl, "schema"], check=True, capture_output=True, text=True).stdout.strip()) == \
         (Path(__file__).resolve().parents[2] / "schema" / "vtap.ovsschema")
-    farm = make_farm(nodes=2)
+    farm = make_farm(nodes=2, vms=3)
     a, b = farm.start_vtapd(), farm.start_vtapd()
     policies = tmp_path / "p.json"
-    policies.write_text(json.dumps({"policies": [tap((1, 1), (2, 1), (2, 1))]}))
+    policies.write_text(json.dumps({"policies": [tap((1, 1), (2, 1), (2, 3))]}))
     out = subprocess.run([vtapctl, "add", "--wait", "--policies", policies, "--server", a, "--token", ADMIN],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert [p["sender"]["mac"] for p in api(b, "GET", "/v1/policies").json()["policies"]] == [vm_mac(1, 1)]
     assert any("dl_vlan" in f or "group" in f for f in dump(farm, 1)[0])
     # A VM of another tenant, an unknown monitor, counters (kept by the agents): clear errors.
-    r = api(a, "POST", "/v1/policies", token=TENANT_A, json=tap((1, 2), (2, 1), (2, 1)))
+    r = api(a, "POST", "/v1/policies", token=TENANT_A, json=tap((1, 2), (2, 1), (2, 3)))
     assert r.status_code == 403 and "sender" in r.json()["error"]["message"]
     r = api(a, "POST", "/v1/policies", json=tap((1, 1), (2, 1), (9, 9)))
     assert r.status_code == 400 and "monitor" in r.json()["error"]["message"]

@@ -92,8 +92,8 @@ Footprint footprint(const Topology& topology, const TapPolicy& policy, const Tra
                     const std::map<std::string, std::uint16_t>& marks);
 
 /// The id under which a node that is not a rewriting node holds a policy's previous version
-/// next to its new one.
-inline constexpr std::uint32_t previous_id_bit = 0x80000000U;
+/// next to its new one: policy ids of a cluster stay below it (vtap.ovsschema).
+inline constexpr std::uint32_t previous_id_bit = 0x40000000U;
 
 /// The policies `node` installs now (the table above), by id.
 std::vector<TapPolicy> node_policies(const ClusterView& view, const Topology& topology, const std::string& node,
