@@ -18,76 +18,6 @@ namespace vtap {
 
 using nlohmann::json;
 
-const std::map<std::string, json>& OvsdbSnapshot::rows(const std::string& table) const {
-  static const std::map<std::string, json> none;
-  auto it = tables.find(table);
-  return it == tables.end() ? none : it->second;
-}
-
-std::string ovsdb_uuid(const json& value) {
-  if (value.is_array() && value.size() == 2 && value[0] == "uuid" && value[1].is_string()) return value[1];
-  throw Error("OVSDB: " + value.dump() + " is not a UUID");
-}
-
-json ovsdb_set_atoms(const json& value) {
-  if (value.is_array() && value.size() == 2 && value[0] == "set") return value[1];
-  return json::array({value});
-}
-
-namespace {
-
-enum class ColumnKind { atom, set, map };
-
-// Column kinds by table, from the schema: what a <row-update2> "modify" means for each.
-using Kinds = std::map<std::string, std::map<std::string, ColumnKind>>;
-
-Kinds column_kinds(const json& schema) {
-  Kinds kinds;
-  for (const auto& [table, t] : schema.at("tables").items())
-    for (const auto& [column, c] : t.at("columns").items()) {
-      const json& type = c.at("type");
-      ColumnKind kind = ColumnKind::atom;
-      if (type.is_object()) {
-        const json min = type.value("min", json(1)), max = type.value("max", json(1));
-        if (type.contains("value")) kind = ColumnKind::map;
-        else if (min != 1 || max != 1) kind = ColumnKind::set;
-      }
-      kinds[table][column] = kind;
-    }
-  return kinds;
-}
-
-json map_pairs(const json& value) { return value.is_array() && value.size() == 2 ? value[1] : json::array(); }
-
-// Applies a <row-update2> "modify" diff of one column to its current value.
-json apply_diff(ColumnKind kind, const json& current, const json& diff) {
-  switch (kind) {
-    case ColumnKind::atom: return diff;
-    case ColumnKind::set: {
-      json atoms = current.is_null() ? json::array() : ovsdb_set_atoms(current);
-      for (const json& atom : ovsdb_set_atoms(diff)) {
-        auto it = std::find(atoms.begin(), atoms.end(), atom);
-        if (it != atoms.end()) atoms.erase(it);
-        else atoms.push_back(atom);
-      }
-      return json::array({"set", atoms});
-    }
-    case ColumnKind::map: {
-      json pairs = current.is_null() ? json::array() : map_pairs(current);
-      for (const json& pair : map_pairs(diff)) {
-        auto it = std::find_if(pairs.begin(), pairs.end(), [&](const json& p) { return p[0] == pair[0]; });
-        if (it == pairs.end()) pairs.push_back(pair);
-        else if ((*it)[1] == pair[1]) pairs.erase(it);
-        else (*it)[1] = pair[1];
-      }
-      return json::array({"map", pairs});
-    }
-  }
-  return diff;
-}
-
-}  // namespace
-
 struct OvsdbReplica::Impl {
   struct Pending {
     std::string id;  // request id, JSON text; "" until sent
@@ -108,33 +38,8 @@ struct OvsdbReplica::Impl {
   std::thread thread;
 
   // Thread-only state.
-  Kinds kinds;
+  OvsdbSchema schema;
   OvsdbSnapshot working;
-
-  void apply(bool clear, const json& updates, int version) {
-    if (clear) working.tables.clear();
-    for (const auto& [table, rows] : updates.items())
-      for (const auto& [uuid, change] : rows.items()) {
-        auto& table_rows = working.tables[table];
-        if (version == 1) {
-          if (!change.contains("new")) table_rows.erase(uuid);
-          else table_rows[uuid].update(change["new"]);
-          continue;
-        }
-        for (const auto& [kind, row] : change.items()) {
-          if (kind == "delete") {
-            table_rows.erase(uuid);
-          } else if (kind == "modify") {
-            json& current = table_rows[uuid];
-            for (const auto& [column, diff] : row.items())
-              current[column] = apply_diff(kinds[table][column], current.value(column, json()), diff);
-          } else {  // initial, insert
-            table_rows[uuid] = row;
-          }
-        }
-      }
-    ++working.version;
-  }
 
   void publish() {
     std::vector<std::function<void()>> to;
@@ -189,14 +94,26 @@ struct OvsdbReplica::Impl {
 
   void run() {
     static const vtap_ovs_cs_handlers callbacks{
-        [](void* self, const char* schema) { static_cast<Impl*>(self)->kinds = column_kinds(json::parse(schema)); },
+        [](void* self, const char* text) {
+          try {
+            static_cast<Impl*>(self)->schema = OvsdbSchema(json::parse(text));
+          } catch (const std::exception&) {
+            // Not a schema: every column is then read as an atom.
+          }
+        },
         [](void* self, bool clear, const char* updates, int version) {
           auto* im = static_cast<Impl*>(self);
-          im->apply(clear, json::parse(updates), version);
+          try {
+            im->schema.apply(im->working, clear, json::parse(updates), version);
+          } catch (const std::exception&) {
+            // A server speaking another dialect: what was applied stays; never unwind through C.
+          }
           im->publish();
         },
         [](void* self, const char* id, const char* result, const char* error) {
-          static_cast<Impl*>(self)->answer(id, result ? json::parse(result) : json{{"rpc_error", json::parse(error)}});
+          json reply = json::parse(result ? result : error, nullptr, false);
+          if (!result || reply.is_discarded()) reply = {{"rpc_error", reply.is_discarded() ? json("unreadable") : reply}};
+          static_cast<Impl*>(self)->answer(id, std::move(reply));
         },
         [](void* self) {
           static_cast<Impl*>(self)->fail_sent("OVSDB " + static_cast<Impl*>(self)->remotes +
@@ -276,9 +193,10 @@ json OvsdbReplica::transact(const json& operations, std::chrono::milliseconds ti
     throw OvsdbError("rpc error", "OVSDB " + impl_->remotes + ": " + result["rpc_error"].dump());
   for (const json& r : result)
     if (r.is_object() && r.contains("error")) {
-      std::string message = "OVSDB transaction: " + r["error"].get<std::string>();
-      if (r.contains("details")) message += ": " + r["details"].get<std::string>();
-      throw OvsdbError(r["error"].get<std::string>(), message);
+      auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+      std::string message = "OVSDB transaction: " + text(r["error"]);
+      if (r.contains("details")) message += ": " + text(r["details"]);
+      throw OvsdbError(text(r["error"]), message);
     }
   return result;
 }

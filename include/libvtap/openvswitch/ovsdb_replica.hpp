@@ -15,17 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "libvtap/model/error.hpp"
+#include "libvtap/openvswitch/ovsdb_update.hpp"
 
 namespace vtap {
-
-/// The contents of a database at one moment: table name → row UUID → row. Rows are in
-/// RFC 7047 notation (`["set", [...]]`, `["uuid", "..."]`, `["map", [...]]`).
-struct OvsdbSnapshot {
-  std::map<std::string, std::map<std::string, nlohmann::json>> tables;
-  std::uint64_t version = 0;  ///< Grows with every update applied.
-  /// The rows of `table` (an empty map when it has none).
-  const std::map<std::string, nlohmann::json>& rows(const std::string& table) const;
-};
 
 /// A transaction the database refused, or whose outcome is unknown.
 class OvsdbError : public Error {
@@ -75,10 +67,5 @@ class OvsdbReplica {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// `["uuid", "..."]` → the UUID text; throws Error for anything else.
-std::string ovsdb_uuid(const nlohmann::json& value);
-/// An OVSDB set value (`["set", [...]]`, or a single atom) as a JSON array of its atoms.
-nlohmann::json ovsdb_set_atoms(const nlohmann::json& value);
 
 }  // namespace vtap

@@ -1,0 +1,50 @@
+#pragma once
+/// @file
+/// Applying what an OVSDB server sends to a monitor (RFC 7047 <table-updates>, and the
+/// <table-updates2> of monitor_cond / monitor_cond_since) to a replica: a pure function over
+/// JSON, so that the replica's decoder can be tested and fuzzed without a server.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "libvtap/model/error.hpp"
+
+namespace vtap {
+
+/// The contents of a database at one moment: table name → row UUID → row. Rows are in
+/// RFC 7047 notation (`["set", [...]]`, `["uuid", "..."]`, `["map", [...]]`); columns that
+/// hold their default value may be absent (servers leave them out).
+struct OvsdbSnapshot {
+  std::map<std::string, std::map<std::string, nlohmann::json>> tables;
+  std::uint64_t version = 0;  ///< Grows with every update applied.
+  /// The rows of `table` (an empty map when it has none).
+  const std::map<std::string, nlohmann::json>& rows(const std::string& table) const;
+};
+
+/// What a schema says about each column that updates need: whether a <row-update2>
+/// "modify" of it replaces an atom, or is the symmetric difference of a set or a map.
+class OvsdbSchema {
+ public:
+  OvsdbSchema() = default;
+  /// Throws nlohmann::json::exception when `schema` is not a <database-schema>.
+  explicit OvsdbSchema(const nlohmann::json& schema);
+
+  /// Applies `updates` (a <table-updates> for `version` 1, else a <table-updates2>) to
+  /// `snapshot`, first emptying it when `clear`. Throws nlohmann::json::exception (or
+  /// std::out_of_range) on a malformed update, leaving `snapshot` partly updated.
+  void apply(OvsdbSnapshot& snapshot, bool clear, const nlohmann::json& updates, int version) const;
+
+ private:
+  enum class Kind { atom, set, map };
+  std::map<std::string, std::map<std::string, Kind>> kinds_;
+  static nlohmann::json diff(Kind kind, const nlohmann::json& current, const nlohmann::json& change);
+};
+
+/// `["uuid", "..."]` → the UUID text; throws vtap::Error for anything else.
+std::string ovsdb_uuid(const nlohmann::json& value);
+/// An OVSDB set value (`["set", [...]]`, or a single atom) as a JSON array of its atoms.
+nlohmann::json ovsdb_set_atoms(const nlohmann::json& value);
+
+}  // namespace vtap

@@ -1,0 +1,171 @@
+// The cluster's pure rules (cluster_view.hpp): reading the VTAP database, what each node
+// installs in each phase of a change, acknowledgements; and marks assigned from outside the
+// translator (what makes every agent compute the same marks whatever its history).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "libvtap/model/error.hpp"
+#include "libvtap/model/json.hpp"
+#include "libvtap/translate/translator.hpp"
+#include "policy_fixtures.hpp"
+#ifdef VTAP_WITH_OPENVSWITCH
+#include "libvtap/cluster/cluster_view.hpp"
+#endif
+
+namespace vtap {
+namespace {
+
+using namespace vtap::testing;
+using nlohmann::json;
+
+TEST(AssignedMarks, MarksDoNotDependOnTheOrderPoliciesWereAddedIn) {
+  const Topology topo = line(3, {{1, 1}, {2, 2}, {3, 3}, {4, 3}});
+  TranslatorOptions opt;
+  opt.assigned_marks = {{"vm3", 3007}, {"vm4", 3001}};
+  Translator forward(topo, opt), backward(topo, opt);
+  forward.add(policy(1, 1, 2, 3));
+  forward.add(policy(2, 1, 2, 4));
+  backward.add(policy(2, 1, 2, 4));
+  backward.add(policy(1, 1, 2, 3));
+  EXPECT_EQ(forward.plan(), backward.plan());
+  EXPECT_EQ(forward.marks(), (std::map<std::string, std::uint16_t>{{"vm3", 3007}, {"vm4", 3001}}));
+}
+
+TEST(AssignedMarks, NewStreamsAvoidAssignedMarksAndNamesCarryTheCopyOptions) {
+  const Topology topo = line(2, {{1, 1}, {2, 2}, {3, 2}});
+  TranslatorOptions opt;
+  opt.assigned_marks = {{"vm9", 3000}};  // a stream of another node's policy
+  Translator t(topo, opt);
+  TapPolicy p = policy(1, 1, 2, 3);
+  p.truncate = 64;
+  t.add(p);
+  EXPECT_EQ(t.marks(), (std::map<std::string, std::uint16_t>{{"vm3,max_len=64", 3001}}));
+  t.remove(1);
+  t.add(policy(2, 1, 2, 3));
+  EXPECT_EQ(t.marks(), (std::map<std::string, std::uint16_t>{{"vm3", 3001}}));
+}
+
+TEST(AssignedMarks, AMarkOutsideTheRangeIsRefused) {
+  TranslatorOptions opt;
+  opt.assigned_marks = {{"vm3", 20}};
+  EXPECT_THROW(Translator(line(1, {}), opt), Error);
+}
+
+#ifdef VTAP_WITH_OPENVSWITCH
+
+// n1.br - n2.br - n3.br (one bridge per node): vm1 on n1, vm2 on n2, vm3 and vm4 on n3.
+Topology nodes() {
+  Topology t;
+  for (int s = 1; s <= 3; ++s)
+    t.add_switch(Switch{"n" + std::to_string(s) + ".br", static_cast<std::uint64_t>(s), std::nullopt, {}});
+  t.add_link(Link{PortRef{"n1.br", 10}, PortRef{"n2.br", 11}});
+  t.add_link(Link{PortRef{"n2.br", 10}, PortRef{"n3.br", 11}});
+  for (auto [vm, s] : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 3}})
+    t.add_host(Host{"vm" + std::to_string(vm), mac(vm), ip(vm), std::nullopt, "n" + std::to_string(s) + ".br",
+                    static_cast<std::uint32_t>(vm), "t1"});
+  return t;
+}
+
+ClusterView view_with(PolicyRow row) {
+  ClusterView v;
+  for (const char* n : {"n1", "n2", "n3"}) v.nodes[n].name = n;
+  v.policies[row.id] = std::move(row);
+  return v;
+}
+
+std::vector<std::uint32_t> ids(const std::vector<TapPolicy>& ps) {
+  std::vector<std::uint32_t> out;
+  for (const auto& p : ps) out.push_back(p.id);
+  return out;
+}
+
+TEST(ClusterView, ReadsRowsWhoseDefaultColumnsTheServerLeftOut) {
+  OvsdbSnapshot s;
+  s.tables["VTAP_Global"]["g"] = {{"next_policy_id", 4}};  // generation 0 is not sent
+  s.tables["Mark"]["m"] = {{"stream", "vm3"}, {"vlan", 3000}};
+  s.tables["Node_Status"]["st"] = {{"applied", 7}};
+  json facts = NodeFacts{"", "n1", {"10.0.0.1"}, {}};
+  s.tables["Node"]["n"] = {{"name", "n1"}, {"facts", facts.dump()}, {"status", {"uuid", "st"}}};
+  s.tables["Policy"]["p"] = {{"policy_id", 3}, {"tenant", "t1"}, {"spec", json(policy(3, 1, 2, 3)).dump()},
+                             {"phase", "commit"}, {"generation", 5}, {"nodes", "n1"},
+                             {"marks", {"set", json::array({{"uuid", "m"}})}}};
+  s.tables["Policy"]["bad"] = {{"policy_id", 9}, {"spec", "{not json"}};
+  const ClusterView v = read_cluster(s);
+  EXPECT_EQ(v.generation, 0U);
+  EXPECT_EQ(v.next_policy_id, 4U);
+  EXPECT_EQ(v.marks, (std::map<std::string, std::uint16_t>{{"vm3", 3000}}));
+  EXPECT_EQ(v.nodes.at("n1").applied, 7U);
+  const PolicyRow& p = v.policies.at(3);
+  EXPECT_TRUE(p.settled());
+  EXPECT_EQ(p.spec->tenant, "t1");
+  EXPECT_EQ(p.nodes, std::set<std::string>{"n1"});
+  EXPECT_EQ(p.marks, std::set<std::string>{"m"});
+  ASSERT_EQ(v.problems.size(), 1U);
+  EXPECT_NE(v.problems[0].find("Policy bad"), std::string::npos);
+}
+
+TEST(ClusterView, EachNodeInstallsWhatThePhaseTableSays) {
+  const Topology topo = nodes();
+  PolicyRow row;
+  row.id = 1;
+  row.spec = policy(1, 1, 2, 3);  // rewriting at n1, recovery at n3
+  row.prepare = true;
+  // A create being prepared: the sender's node waits, the path's nodes install it.
+  ClusterView v = view_with(row);
+  EXPECT_TRUE(ids(node_policies(v, topo, "n1", {})).empty());
+  EXPECT_EQ(ids(node_policies(v, topo, "n3", {})), std::vector<std::uint32_t>{1});
+  // A modify to monitor vm4: prepared, the sender's node keeps the old version; the others
+  // hold both, the previous under its own id.
+  row.previous = row.spec;
+  row.spec = policy(1, 1, 2, 4);
+  v = view_with(row);
+  EXPECT_EQ(node_policies(v, topo, "n1", {}), std::vector<TapPolicy>{*row.previous});
+  EXPECT_EQ(ids(node_policies(v, topo, "n3", {})), (std::vector<std::uint32_t>{1, 1 | previous_id_bit}));
+  // Committed: the sender's node switches to the new version; the others still hold both.
+  row.prepare = false;
+  v = view_with(row);
+  EXPECT_EQ(node_policies(v, topo, "n1", {}), std::vector<TapPolicy>{*row.spec});
+  EXPECT_EQ(ids(node_policies(v, topo, "n2", {})), (std::vector<std::uint32_t>{1, 1 | previous_id_bit}));
+  // A remove, committed: copies stop at the sender while the path still recovers them.
+  row.spec.reset();
+  v = view_with(row);
+  EXPECT_TRUE(node_policies(v, topo, "n1", {}).empty());
+  EXPECT_EQ(ids(node_policies(v, topo, "n3", {})), std::vector<std::uint32_t>{1 | previous_id_bit});
+}
+
+TEST(ClusterView, AStepIsAcknowledgedWhenEveryNodeItTouchesAppliedItsGeneration) {
+  PolicyRow row;
+  row.id = 1;
+  row.generation = 4;
+  row.nodes = {"n1", "n3", "gone"};
+  ClusterView v = view_with(row);
+  v.nodes["n1"].applied = 4;
+  v.nodes["n3"].applied = 3;
+  EXPECT_FALSE(step_acknowledged(v, v.policies.at(1)));
+  v.nodes["n3"].applied = 5;
+  EXPECT_TRUE(step_acknowledged(v, v.policies.at(1)));
+}
+
+TEST(ClusterView, FootprintNamesTheNodesAndTheRewritingOnes) {
+  const Footprint f = footprint(nodes(), policy(1, 1, 2, 3), {}, {{"vm3", 3100}});
+  EXPECT_EQ(f.nodes, (std::set<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ(f.rewriting, std::set<std::string>{"n1"});
+  EXPECT_EQ(f.marks, (std::map<std::string, std::uint16_t>{{"vm3", 3100}}));
+}
+
+TEST(ClusterView, TheTopologyOfPublishedFactsNamesSwitchesByNode) {
+  ClusterView v;
+  InterfaceFacts bridge;
+  bridge.bridge = bridge.name = "br";
+  bridge.datapath_id = "1";
+  v.nodes["a"].facts = NodeFacts{"", "a", {"10.0.0.1"}, {bridge}};
+  EXPECT_EQ(cluster_topology(v).switches().front().name, "a.br");
+  EXPECT_EQ(node_of("a.br"), "a");
+}
+
+#endif
+
+}  // namespace
+}  // namespace vtap
