@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The agent of one compute node in a scaled-out deployment (docs/design.md §8): like
+/// The agent of one compute node in a scaled-out deployment (docs/design.md §6.7): like
 /// ovn-controller, it publishes its node to the clustered VTAP database, follows the
 /// policies and every other node there, computes its own switches' part of the plan with
 /// the same deterministic translator as every other agent, installs it with the minimal

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// vtapd's controller when policies live in a clustered VTAP database (`vtapctl serve
-/// --store ovsdb:...`, docs/design.md §8): a stateless front for the API. Several may serve
+/// --store ovsdb:...`, docs/design.md §6.7): a stateless front for the API. Several may serve
 /// one database at once. Writes are validated against the global topology the agents
 /// publish, then committed with optimistic concurrency on the global generation (a write
 /// based on a stale view fails in the database and is retried on a fresh one), so ids and

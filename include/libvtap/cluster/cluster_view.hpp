@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// The `VTAP` database (schema/vtap.ovsschema, docs/cluster.md) read into plain values, and
-/// the pure rules every vtapd and agent of a cluster applies to it (docs/design.md §8): the
+/// the pure rules every vtapd and agent of a cluster applies to it (docs/design.md §6.7): the
 /// global topology, which nodes a policy touches, and what each node installs while a
 /// change moves through its phases.
 ///

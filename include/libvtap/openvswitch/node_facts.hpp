@@ -3,7 +3,7 @@
 /// What one node's Open vSwitch database says about its bridges and interfaces, as
 /// discovery reads it (discovery.hpp), and the topology several nodes' facts make. A cluster
 /// agent publishes its node's facts, so that every agent and vtapd rebuilds the same global
-/// topology from them without reaching any other node's database (docs/design.md §8).
+/// topology from them without reaching any other node's database (docs/design.md §6.7).
 #include <cstdint>
 #include <set>
 #include <string>

@@ -3,7 +3,7 @@
 /// What a front end (the HTTP API, the TaaS endpoints) needs of whatever holds the policy
 /// set: a Service, which programs every switch itself, or a ClusterController, which keeps
 /// the policies in a clustered database for the agents of the compute nodes to install
-/// (docs/design.md §8). Also the types both speak: callers, events, counters, switch status.
+/// (docs/design.md §6.7). Also the types both speak: callers, events, counters, switch status.
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -69,7 +69,7 @@ struct TranslatorOptions {
   IdRange groups = default_group_range;
   /// Meter ids libvtap may use: a rate-limited policy's meter is `meters.first + id - 1`.
   IdRange meters = default_meter_range;
-  /// Marks assigned elsewhere (a cluster database, docs/design.md §8), by stream name (see
+  /// Marks assigned elsewhere (a cluster database, docs/design.md §6.7), by stream name (see
   /// Translator::marks()): a stream named here takes its mark, and new streams take the lowest
   /// reserved VLAN ID that is neither in use nor assigned here. Marks then do not depend on the
   /// order policies were added in, so every agent of a cluster computes the same ones.
