@@ -50,3 +50,9 @@ def test_api_against_the_library(vtapctl):
     line = summary("api.py", "--quick", "--build", str(vtapctl.parent))
     assert "POST -> first copy p50" in line and "Service.add's" in line and "creates/s" in line
     assert "> 2000 ms" not in line  # copies arrived through the API and the library
+
+
+def test_cluster_against_a_central_vtapd(vtapctl):
+    line = summary("cluster.py", "--quick", "--build", str(vtapctl.parent))
+    assert "write -> every node applied" in line and "the central vtapd's" in line
+    assert "n/a" not in line  # both modes measured
