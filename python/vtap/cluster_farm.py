@@ -15,22 +15,51 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ._daemons import Lifecycle, OvsError
 from .ovsdb_cluster import OvsdbCluster
 from .sandbox import OvsSandbox, stop_child
 
-__all__ = ["ClusterFarm", "vm_mac", "vm_ip", "TOKENS", "ADMIN"]
+__all__ = ["ClusterFarm", "request", "tap", "vm_mac", "vm_ip", "TOKENS", "ADMIN", "OWNED"]
 
+#: The cookie match of every libvtap rule (``ovs-ofctl dump-flows BRIDGE OWNED``).
+OWNED = "cookie=0x7674000000000000/0xffff000000000000"
 #: Tokens of every vtapd the farm starts: an administrator and two tenants.
 TOKENS = {"admin-token-0001": "*", "tenant-a-token-01": "t1", "tenant-b-token-02": "t2"}
 ADMIN = "admin-token-0001"
+
+
+def request(url: str, method: str, path: str, body: Any = None, token: str = ADMIN) -> tuple[int, Any]:
+    """One API call: (status, the JSON body or None)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url + path, data=data, method=method,
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as reply:
+            text = reply.read()
+            return reply.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        return e.code, json.loads(text) if text else None
+
+
+def tap(sender: tuple[int, int], receiver: tuple[int, int], monitor: tuple[int, int], tenant: str = "t1",
+        filter: str | None = None) -> dict:
+    """A policy between farm VMs given as (node, vm)."""
+    p: dict[str, Any] = {"tenant": tenant, "sender": {"mac": vm_mac(*sender)},
+                         "receiver": {"mac": vm_mac(*receiver)}, "monitor": {"mac": vm_mac(*monitor)}}
+    if filter:
+        p["filter"] = filter
+    return p
 
 
 def vm_mac(node: int, vm: int) -> str:
@@ -182,3 +211,95 @@ class ClusterFarm(Lifecycle):
 
     def switch_name(self, i: int) -> str:
         return f"node{i}.br-int"
+
+    def stream(self, urls: Sequence[str], changes: int = 200, kill_at: int | None = 60,
+               restart_at: int | None = 120, seed: int = 15) -> dict[int, dict]:
+        """Sends ``changes`` random creates, modifies and removes (policies between VM 1 of three
+        distinct nodes) through ``urls`` in turn, killing the Raft leader before change
+        ``kill_at`` and restarting it before ``restart_at``. Raises OvsError on a refused
+        change; returns the acknowledged policies by id."""
+        rng = random.Random(seed)
+        expected: dict[int, dict] = {}
+        killed = None
+        for n in range(changes):
+            if n == kill_at:
+                killed = self.cluster.leader()
+                self.cluster.kill(killed)
+            if n == restart_at and killed is not None:
+                self.cluster.restart(killed)
+            url = urls[n % len(urls)]
+            op = rng.choice(["add", "add", "modify", "remove"]) if expected else "add"
+            a, b, c = rng.sample(range(1, self.n_nodes + 1), 3)
+            body = tap((a, 1), (b, 1), (c, 1), filter=rng.choice([None, "tcp,tp_dst=80", "udp", "icmp"]))
+            pid = rng.choice(sorted(expected)) if expected else 0
+            if op == "add":
+                status, reply = request(url, "POST", "/v1/policies", body)
+            elif op == "modify":
+                status, reply = request(url, "PUT", f"/v1/policies/{pid}", body)
+            else:
+                status, reply = request(url, "DELETE", f"/v1/policies/{pid}")
+            if status not in (200, 201, 204):
+                raise OvsError(f"change {n} ({op} through {url}): {status} {reply}")
+            if op == "remove":
+                del expected[pid]
+            else:
+                expected[reply["id"]] = reply
+        return expected
+
+    # ---------------------------------------------------------------- oracles
+
+    def dump(self, i: int, bridge: str = "br-int") -> tuple[list[str], list[str], list[str]]:
+        """Node ``i``'s libvtap flows (by cookie), groups and meters, sorted, without counters."""
+        node = self.nodes[i]
+        flows = node.ofctl("-O", "OpenFlow15", "--no-stats", "--sort", "dump-flows", bridge, OWNED).splitlines()
+        groups = node.ofctl("-O", "OpenFlow15", "dump-groups", bridge).splitlines()[1:]
+        meters = node.ofctl("-O", "OpenFlow15", "dump-meters", bridge).splitlines()[1:]
+        return sorted(flows), sorted(g.strip() for g in groups), sorted(m.strip() for m in meters)
+
+    def compiled(self, topology: str, policies: str, workdir: str | os.PathLike) -> dict[int, tuple]:
+        """What ``vtapctl compile`` gives for ``policies`` (a policy file's text) on ``topology``
+        (a topology file's text) with the database's marks, each node's part loaded by
+        ``ovs-ofctl`` into a scratch bridge of that node and dumped like :meth:`dump`."""
+        work = Path(workdir)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "topology.json").write_text(topology)
+        (work / "policies.json").write_text(policies)
+        marks = {row["stream"]: row["vlan"] for row in self.cluster.select("Mark")}
+        (work / "marks.json").write_text(json.dumps(marks))
+        out = work / "out"
+        subprocess.run([self.vtapctl, "compile", "--topology", work / "topology.json", "--policies",
+                        work / "policies.json", "--assigned-marks", work / "marks.json", "--out", out],
+                       check=True, capture_output=True, timeout=120)
+        states = {}
+        for i, node in self.nodes.items():
+            name = self.switch_name(i)
+            node.add_bridge("ref", 0xfff0 + i)
+            try:
+                if (out / f"{name}.flows").exists():
+                    node.load("ref", out / f"{name}.groups", out / f"{name}.flows",
+                              out / f"{name}.meters" if (out / f"{name}.meters").exists() else None)
+                states[i] = self.dump(i, "ref")
+            finally:
+                node.vsctl("del-br", "ref")
+        return states
+
+    def wait_settled(self, timeout: float = 60.0) -> None:
+        """Waits until every policy row is settled (``commit``, no previous version) and every
+        node it touches has applied its generation."""
+        deadline = time.monotonic() + timeout
+        while True:
+            applied = {row["_uuid"][1]: row["applied"] for row in self.cluster.select("Node_Status")}
+            nodes = {row["name"]: applied[row["status"][1]] for row in self.cluster.select("Node")}
+            pending = [row for row in self.cluster.select("Policy")
+                       if row["phase"] != "commit" or row["previous"] != "" or row["spec"] == ""
+                       or any(nodes.get(n, 0) < row["generation"] for n in _atoms(row["nodes"]))]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise OvsError(f"policies not settled after {timeout}s: {pending}")
+            time.sleep(0.2)
+
+
+def _atoms(value) -> list:
+    """An OVSDB set as a list (a one-element set comes as the bare atom)."""
+    return value[1] if isinstance(value, list) and len(value) == 2 and value[0] == "set" else [value]

@@ -262,7 +262,7 @@ class Testbed(Lifecycle):
     def _add_vm(self, vm: Vm) -> None:
         node = self.nodes[vm.node]
         vm.namespace = self._netns(vm.name)
-        veth = f"{self._tag}{vm.name}"[:15]
+        veth = f"{self._tag}v{len(self.vms)}"  # by index: names may share a long prefix
         _run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", vm.namespace])
         _run(["ip", "link", "set", veth, "netns", node.namespace])
         ns = ["ip", "-n", vm.namespace]
@@ -273,6 +273,8 @@ class Testbed(Lifecycle):
         _run(["ip", "netns", "exec", vm.namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
         # TX checksum offload off, or TCP through the user-space datapath fails.
         _run(["ip", "netns", "exec", vm.namespace, "ethtool", "-K", "eth0", "tx", "off"])
+        # The node's end sends no IPv6 router solicitations into the VM either.
+        _run(["ip", "netns", "exec", node.namespace, "sysctl", "-qw", f"net.ipv6.conf.{veth}.disable_ipv6=1"])
         _run(["ip", "-n", node.namespace, "link", "set", veth, "up"])
         node.vsctl("add-port", vm.node, veth, "--", "set", "interface", veth, f"ofport_request={vm.port}",
                    *vm.external_ids())

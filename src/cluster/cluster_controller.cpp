@@ -76,6 +76,19 @@ struct ClusterController::Impl {
 
   explicit Impl(ClusterOptions o) : opt(std::move(o)), db(cluster_database, opt.database) {}
 
+  // Brings the replica up to what the leader has committed, so that a client sees its own
+  // writes through every vtapd: a read on the leader is answered after the updates of every
+  // earlier commit, which the same connection carries first.
+  void sync() {
+    try {
+      db.transact(json::array({{{"op", "select"}, {"table", "VTAP_Global"}, {"where", json::array()},
+                                {"columns", {"generation"}}}}),
+                  milliseconds(5000));
+    } catch (const OvsdbError&) {
+      // Unreachable now: serve what the replica has (writes retry on their own).
+    }
+  }
+
   std::shared_ptr<const State> current() const {
     auto snapshot = db.snapshot();
     std::lock_guard lock(mu);
@@ -254,6 +267,7 @@ void ClusterController::connect(milliseconds timeout) {
 }
 
 std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
+  impl_->sync();
   TapPolicy written;
   impl_->commit(
       [&](const State& s) {
@@ -282,6 +296,7 @@ std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
 }
 
 void ClusterController::modify(TapPolicy policy, const Caller& caller) {
+  impl_->sync();
   const auto deadline = Clock::now() + impl_->opt.timeout;
   impl_->settled(policy.id, deadline);
   impl_->commit(
@@ -314,6 +329,7 @@ void ClusterController::modify(TapPolicy policy, const Caller& caller) {
 }
 
 void ClusterController::remove(std::uint32_t id, const Caller& caller) {
+  impl_->sync();
   const auto deadline = Clock::now() + impl_->opt.timeout;
   impl_->settled(id, deadline);
   impl_->commit(
@@ -331,6 +347,7 @@ void ClusterController::remove(std::uint32_t id, const Caller& caller) {
 }
 
 std::vector<TapPolicy> ClusterController::list(const Caller& caller) const {
+  impl_->sync();
   std::vector<TapPolicy> out;
   for (const auto& [id, row] : impl_->current()->view.policies)
     if (row.spec && (caller.admin || row.tenant == caller.tenant)) out.push_back(*row.spec);
@@ -338,6 +355,7 @@ std::vector<TapPolicy> ClusterController::list(const Caller& caller) const {
 }
 
 std::optional<TapPolicy> ClusterController::get(std::uint32_t id, const Caller& caller) const {
+  impl_->sync();
   auto s = impl_->current();
   auto it = s->view.policies.find(id);
   if (it == s->view.policies.end() || !it->second.spec || (!caller.admin && it->second.tenant != caller.tenant))

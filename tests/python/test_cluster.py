@@ -11,9 +11,7 @@ frames injected at a sender's port are (or are not) copied onto the tunnel towar
 from __future__ import annotations
 
 import json
-import random
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -26,11 +24,10 @@ from prerequisites import missing
 from vtap_import import import_vtap
 
 import_vtap()
-from vtap.cluster_farm import ADMIN, TOKENS, ClusterFarm, vm_ip, vm_mac  # noqa: E402
+from vtap.cluster_farm import ADMIN, TOKENS, ClusterFarm, tap, vm_ip, vm_mac  # noqa: E402
 from vtap.sandbox import ovs_installed  # noqa: E402
 
 TENANT_A = "tenant-a-token-01"
-OWNED = "cookie=0x7674000000000000/0xffff000000000000"
 
 
 @pytest.fixture
@@ -54,71 +51,14 @@ def api(url: str, method: str, path: str, token: str = ADMIN, **kwargs) -> reque
     return requests.request(method, url + path, headers={"Authorization": f"Bearer {token}"}, timeout=90, **kwargs)
 
 
-def tap(sender: tuple[int, int], receiver: tuple[int, int], monitor: tuple[int, int], tenant: str = "t1",
-        filter: str | None = None) -> dict:
-    p = {"tenant": tenant, "sender": {"mac": vm_mac(*sender)}, "receiver": {"mac": vm_mac(*receiver)},
-         "monitor": {"mac": vm_mac(*monitor)}}
-    if filter:
-        p["filter"] = filter
-    return p
-
-
 def frame(sender: tuple[int, int], receiver: tuple[int, int], dport: int = 80) -> bytes:
     return bytes(Ether(src=vm_mac(*sender), dst=vm_mac(*receiver)) / IP(src=vm_ip(*sender), dst=vm_ip(*receiver))
                  / TCP(sport=40000, dport=dport, flags="PA") / b"vtap")
 
 
-def dump(farm: ClusterFarm, i: int, bridge: str = "br-int") -> tuple[list[str], list[str], list[str]]:
-    node = farm.nodes[i]
-    flows = node.ofctl("-O", "OpenFlow15", "--no-stats", "--sort", "dump-flows", bridge, OWNED).splitlines()
-    groups = node.ofctl("-O", "OpenFlow15", "dump-groups", bridge).splitlines()[1:]
-    meters = node.ofctl("-O", "OpenFlow15", "dump-meters", bridge).splitlines()[1:]
-    return sorted(flows), sorted(g.strip() for g in groups), sorted(m.strip() for m in meters)
-
-
 def compiled(farm: ClusterFarm, url: str, workdir: Path) -> dict[int, tuple]:
-    """``vtapctl compile`` of what vtapd serves (policies, topology) with the database's marks,
-    each switch's part loaded into a scratch bridge of its node: the oracle."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "topology.json").write_text(api(url, "GET", "/v1/topology").text)
-    (workdir / "policies.json").write_text(api(url, "GET", "/v1/policies").text)
-    marks = {row["stream"]: row["vlan"] for row in farm.cluster.select("Mark")}
-    (workdir / "marks.json").write_text(json.dumps(marks))
-    out = workdir / "out"
-    subprocess.run([farm.vtapctl, "compile", "--topology", workdir / "topology.json", "--policies",
-                    workdir / "policies.json", "--assigned-marks", workdir / "marks.json", "--out", out],
-                   check=True, capture_output=True, timeout=60)
-    states = {}
-    for i, node in farm.nodes.items():
-        name = farm.switch_name(i)
-        node.add_bridge("ref", 0xfff0 + i)
-        try:
-            if (out / f"{name}.flows").exists():
-                node.load("ref", out / f"{name}.groups", out / f"{name}.flows",
-                          out / f"{name}.meters" if (out / f"{name}.meters").exists() else None)
-            states[i] = dump(farm, i, "ref")
-        finally:
-            node.vsctl("del-br", "ref")
-    return states
-
-
-def settled(farm: ClusterFarm, timeout: float = 60.0) -> None:
-    """Waits until every policy row is settled and acknowledged by the nodes it touches."""
-    deadline = time.monotonic() + timeout
-    while True:
-        applied = {row["_uuid"][1]: row["applied"] for row in farm.cluster.select("Node_Status")}
-        nodes = {row["name"]: applied[row["status"][1]] for row in farm.cluster.select("Node")}
-        pending = [row for row in farm.cluster.select("Policy")
-                   if row["phase"] != "commit" or row["previous"] != "" or row["spec"] == ""
-                   or any(nodes[n] < row["generation"] for n in _set(row["nodes"]))]
-        if not pending:
-            return
-        assert time.monotonic() < deadline, f"not settled: {pending}"
-        time.sleep(0.2)
-
-
-def _set(value) -> list:
-    return value[1] if isinstance(value, list) and value and value[0] == "set" else [value]
+    """The oracle: ``vtapctl compile`` of what vtapd serves, with the database's marks."""
+    return farm.compiled(api(url, "GET", "/v1/topology").text, api(url, "GET", "/v1/policies").text, workdir)
 
 
 def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_path):
@@ -137,7 +77,7 @@ def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_p
         time.sleep(1.5)  # node 1 has long applied whatever it was told
         farm.nodes[1].send("vm1-1", frame(sender, receiver))
         assert farm.nodes[1].packets_out("tun3") == [], "a copy left before node 3 could recover it"
-        assert dump(farm, 1)[0] == []
+        assert farm.dump(1)[0] == []
     finally:
         agent3.send_signal(18)  # SIGCONT
     assert api(url, "GET", f"/v1/policies/{pid}").status_code == 200
@@ -148,17 +88,17 @@ def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_p
     farm.nodes[1].send("vm1-1", frame(sender, receiver))
     copies = farm.nodes[1].packets_out("tun3")
     assert len(copies) == 1 and Ether(copies[0])[Dot1Q].vlan == 3000
-    assert any("dl_vlan=3000" in f for f in dump(farm, 3)[0])
+    assert any("dl_vlan=3000" in f for f in farm.dump(3)[0])
 
     farm.agents[1].proc.send_signal(19)  # the sender's node cannot acknowledge the removal
     try:
         assert api(url, "DELETE", f"/v1/policies/{pid}").status_code == 204
         time.sleep(1.5)
-        assert any("dl_vlan=3000" in f for f in dump(farm, 3)[0]), "recovery went before the copies stopped"
+        assert any("dl_vlan=3000" in f for f in farm.dump(3)[0]), "recovery went before the copies stopped"
     finally:
         farm.agents[1].proc.send_signal(18)
-    settled(farm)
-    assert dump(farm, 1)[0] == [] and dump(farm, 3)[0] == []
+    farm.wait_settled()
+    assert farm.dump(1)[0] == [] and farm.dump(3)[0] == []
     assert farm.cluster.select("Policy") == [] and farm.cluster.select("Mark") == []
 
 
@@ -168,35 +108,8 @@ def test_two_vtapds_stream_changes_while_the_leader_is_killed(make_farm, tmp_pat
     acknowledged policies and every switch exactly its part of their compiled plan."""
     farm = make_farm(nodes=6)
     urls = [farm.start_vtapd(), farm.start_vtapd()]
-    rng = random.Random(15)
-    expected: dict[int, dict] = {}
-    killed = None
-    for n in range(200):
-        if n == 60:
-            killed = farm.cluster.leader()
-            farm.cluster.kill(killed)
-        if n == 120:
-            farm.cluster.restart(killed)
-        url = urls[n % 2]
-        op = rng.choice(["add", "add", "modify", "remove"]) if expected else "add"
-        if op == "add" or op == "modify":
-            a, b, c = rng.sample(range(1, 7), 3)
-            body = tap((a, 1), (b, 1), (c, 1), filter=rng.choice([None, "tcp,tp_dst=80", "udp", "icmp"]))
-        if op == "add":
-            r = api(url, "POST", "/v1/policies", json=body)
-            assert r.status_code == 201, r.text
-            expected[r.json()["id"]] = r.json()
-        elif op == "modify":
-            pid = rng.choice(sorted(expected))
-            r = api(url, "PUT", f"/v1/policies/{pid}", json=body)
-            assert r.status_code == 200, r.text
-            expected[pid] = r.json()
-        else:
-            pid = rng.choice(sorted(expected))
-            r = api(url, "DELETE", f"/v1/policies/{pid}")
-            assert r.status_code == 204, r.text
-            del expected[pid]
-    settled(farm)
+    expected = farm.stream(urls, changes=200, kill_at=60, restart_at=120)
+    farm.wait_settled()
     for url in urls:
         assert {p["id"]: p for p in api(url, "GET", "/v1/policies").json()["policies"]} == expected
     rows = farm.cluster.select("Policy")
@@ -204,7 +117,7 @@ def test_two_vtapds_stream_changes_while_the_leader_is_killed(make_farm, tmp_pat
     assert all(json.loads(row["spec"]) == expected[row["policy_id"]] for row in rows)
     oracle = compiled(farm, urls[0], tmp_path / "oracle")
     for i in farm.nodes:
-        assert dump(farm, i) == oracle[i], f"node {i}"
+        assert farm.dump(i) == oracle[i], f"node {i}"
     # A tenant sees its own policies only, through either vtapd.
     assert api(urls[1], "GET", "/v1/policies", token=TENANT_A).json()["policies"] == \
         [p for p in expected.values() if p["tenant"] == "t1"]
@@ -215,7 +128,7 @@ def test_agent_restart_switch_restart_and_a_stopped_follower(make_farm, tmp_path
     url = farm.start_vtapd()
     for s, r, m in [((1, 1), (2, 1), (3, 1)), ((2, 1), (3, 1), (1, 1)), ((3, 1), (1, 1), (2, 1))]:
         assert api(url, "POST", "/v1/policies?wait=applied", json=tap(s, r, m)).status_code == 201
-    before = {i: dump(farm, i) for i in farm.nodes}
+    before = {i: farm.dump(i) for i in farm.nodes}
 
     # An agent is killed: its switch keeps tapping; restarted, it changes nothing.
     farm.kill_agent(1)
@@ -225,12 +138,12 @@ def test_agent_restart_switch_restart_and_a_stopped_follower(make_farm, tmp_path
     farm.agents[1].wait_for(r"applied generation|published node", after=offset)
     time.sleep(2.5)  # two reconciliations
     assert "switch node1.br-int:" not in farm.agents[1].text()[offset:]
-    assert dump(farm, 1) == before[1]
+    assert farm.dump(1) == before[1]
 
     # A switch restarts empty: its agent puts its part back.
     farm.nodes[2].crash_and_restart_vswitchd()
     deadline = time.monotonic() + 15
-    while dump(farm, 2) != before[2]:
+    while farm.dump(2) != before[2]:
         assert time.monotonic() < deadline, "node 2 was not repaired"
         time.sleep(0.2)
 
@@ -243,9 +156,9 @@ def test_agent_restart_switch_restart_and_a_stopped_follower(make_farm, tmp_path
     finally:
         farm.cluster.resume(follower)
     assert api(url, "DELETE", f"/v1/policies/{r.json()['id']}?wait=applied").status_code == 204
-    settled(farm)
+    farm.wait_settled()
     oracle = compiled(farm, url, tmp_path / "oracle")
-    assert {i: dump(farm, i) for i in farm.nodes} == oracle
+    assert {i: farm.dump(i) for i in farm.nodes} == oracle
 
 
 def test_cluster_commands(make_farm, vtapctl, tmp_path):
@@ -260,7 +173,7 @@ def test_cluster_commands(make_farm, vtapctl, tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert [p["sender"]["mac"] for p in api(b, "GET", "/v1/policies").json()["policies"]] == [vm_mac(1, 1)]
-    assert any("dl_vlan" in f or "group" in f for f in dump(farm, 1)[0])
+    assert any("dl_vlan" in f or "group" in f for f in farm.dump(1)[0])
     # A VM of another tenant, an unknown monitor, counters (kept by the agents): clear errors.
     r = api(a, "POST", "/v1/policies", token=TENANT_A, json=tap((1, 2), (2, 1), (2, 3)))
     assert r.status_code == 403 and "sender" in r.json()["error"]["message"]

@@ -7,7 +7,8 @@
 /// based on a stale view fails in the database and is retried on a fresh one), so ids and
 /// marks are never handed out twice. Every vtapd also moves changes through their phases
 /// (cluster_view.hpp) once the nodes they touch acknowledge, so a change finishes even when
-/// the vtapd that started it goes away.
+/// the vtapd that started it goes away. Policies are read after a round trip to the leader,
+/// so a client sees its own writes through any vtapd.
 #include <chrono>
 #include <memory>
 #include <string>
