@@ -213,11 +213,13 @@ class ClusterFarm(Lifecycle):
         return f"node{i}.br-int"
 
     def stream(self, urls: Sequence[str], changes: int = 200, kill_at: int | None = 60,
-               restart_at: int | None = 120, seed: int = 15) -> dict[int, dict]:
+               restart_at: int | None = 120, seed: int = 15,
+               latencies: list[float] | None = None) -> dict[int, dict]:
         """Sends ``changes`` random creates, modifies and removes (policies between VM 1 of three
         distinct nodes) through ``urls`` in turn, killing the Raft leader before change
         ``kill_at`` and restarting it before ``restart_at``. Raises OvsError on a refused
-        change; returns the acknowledged policies by id."""
+        change; returns the acknowledged policies by id. Each change's wall time in seconds is
+        appended to ``latencies`` when given."""
         rng = random.Random(seed)
         expected: dict[int, dict] = {}
         killed = None
@@ -232,6 +234,7 @@ class ClusterFarm(Lifecycle):
             a, b, c = rng.sample(range(1, self.n_nodes + 1), 3)
             body = tap((a, 1), (b, 1), (c, 1), filter=rng.choice([None, "tcp,tp_dst=80", "udp", "icmp"]))
             pid = rng.choice(sorted(expected)) if expected else 0
+            start = time.monotonic()
             if op == "add":
                 status, reply = request(url, "POST", "/v1/policies", body)
             elif op == "modify":
@@ -240,6 +243,8 @@ class ClusterFarm(Lifecycle):
                 status, reply = request(url, "DELETE", f"/v1/policies/{pid}")
             if status not in (200, 201, 204):
                 raise OvsError(f"change {n} ({op} through {url}): {status} {reply}")
+            if latencies is not None:
+                latencies.append(time.monotonic() - start)
             if op == "remove":
                 del expected[pid]
             else:

@@ -4,6 +4,7 @@
 #include "libvtap/cluster/agent.hpp"
 
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "libvtap/cluster/cluster_view.hpp"
@@ -66,8 +67,7 @@ struct Agent::Impl {
   }
 
   // Installs this node's part of `view` on every switch; returns "" or what failed.
-  std::string install(const ClusterView& view) {
-    const Topology topology = cluster_topology(view);
+  std::string install(const ClusterView& view, const Topology& topology) {
     TranslatorOptions options = opt.translator;
     options.assigned_marks = view.marks;
     Translator translator(topology, options);
@@ -161,7 +161,11 @@ void Agent::run() {
   im.log("node " + im.opt.name + ": connecting to " + im.opt.database);
   while (!im.stopping && !db.wait_until([](const OvsdbSnapshot&) { return true; }, std::chrono::milliseconds(200))) {
   }
+  // Policy, Mark, Node and the generation are what this node's plan depends on; other
+  // nodes' acknowledgements (Node_Status) are not, and do not wake the translator.
   std::uint64_t seen = 0;
+  std::optional<ClusterView> last;  // nodes' facts and the topology are kept until Node changes
+  std::optional<Topology> topology;
   auto next_reconcile = std::chrono::steady_clock::now();
   bool publish_due = true;
   while (!im.stopping) {
@@ -172,20 +176,29 @@ void Agent::run() {
         publish_due = false;
       }
       const auto snapshot = db.snapshot();
-      const ClusterView view = read_cluster(*snapshot);
-      if (!view.nodes.contains(im.opt.name)) {
-        publish_due = true;  // not yet visible, or removed by an operator
-      } else if (snapshot->version != seen || std::chrono::steady_clock::now() >= next_reconcile) {
-        seen = snapshot->version;
-        next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
-        im.report(db, view, im.install(view));
+      const std::uint64_t inputs = snapshot->changed_in({"Policy", "Mark", "Node", "VTAP_Global"});
+      if (inputs != seen || std::chrono::steady_clock::now() >= next_reconcile) {
+        ClusterView view = read_cluster(*snapshot, last ? &*last : nullptr);
+        if (!topology || !last || last->nodes_version != view.nodes_version) {
+          topology.reset();
+          topology = cluster_topology(view);
+        }
+        last = view;
+        if (!view.nodes.contains(im.opt.name)) {
+          publish_due = true;  // not yet visible, or removed by an operator
+        } else {
+          seen = inputs;
+          next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
+          im.report(db, view, im.install(view, *topology));
+        }
       }
     } catch (const Error& e) {
       im.log(std::string("failed: ") + e.what());
       publish_due = true;
     }
-    db.wait_until([&](const OvsdbSnapshot& s) { return s.version != seen || im.stopping; },
-                  std::chrono::milliseconds(100));
+    db.wait_until(
+        [&](const OvsdbSnapshot& s) { return s.changed_in({"Policy", "Mark", "Node", "VTAP_Global"}) != seen || im.stopping; },
+        std::chrono::milliseconds(100));
   }
 }
 

@@ -95,8 +95,10 @@ struct ClusterController::Impl {
     if (cache->version != snapshot->version || snapshot->version == 0) {
       auto s = std::make_shared<State>();
       s->version = snapshot->version;
-      s->view = read_cluster(*snapshot);
-      s->topology = cluster_topology(s->view);
+      s->view = read_cluster(*snapshot, &cache->view);
+      s->topology = s->view.nodes_version == cache->view.nodes_version && cache->version != 0
+                        ? cache->topology
+                        : cluster_topology(s->view);
       cache = std::move(s);
     }
     return cache;
@@ -160,8 +162,12 @@ struct ClusterController::Impl {
           throw UnavailableError("VTAP database: the change committed but is not visible yet");
         return;
       }
-      // A stale view, an election or a lost reply: look again (the write may have landed).
-      if (db.wait_until(seen, milliseconds(300))) return;
+      // A stale view (the newer one is already here: a server sends a connection the updates
+      // of earlier commits before later replies), an election or a lost reply. Look again:
+      // the write may have landed.
+      auto now = db.wait_until([&](const OvsdbSnapshot& snap) { return snap.version != s->version || seen(snap); },
+                               milliseconds(300));
+      if (now && seen(*now)) return;
       if (Clock::now() >= deadline) throw UnavailableError("VTAP database " + opt.database + ": " + why);
     }
   }

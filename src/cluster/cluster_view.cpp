@@ -31,8 +31,9 @@ std::set<std::string> strings(const json& row, const char* column) {
 
 }  // namespace
 
-ClusterView read_cluster(const OvsdbSnapshot& snapshot) {
+ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous) {
   ClusterView view;
+  view.nodes_version = snapshot.changed_in({"Node"});
   for (const auto& [uuid, row] : snapshot.rows("VTAP_Global")) {
     view.global_uuid = uuid;
     view.generation = row.value("generation", 0ULL);
@@ -52,20 +53,29 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot) {
   std::map<std::string, std::pair<std::uint64_t, std::string>> status;
   for (const auto& [uuid, row] : snapshot.rows("Node_Status"))
     status[uuid] = {row.value("applied", 0ULL), string_column(row, "error")};
-  for (const auto& [uuid, row] : snapshot.rows("Node")) {
-    try {
-      NodeRow n;
-      n.uuid = uuid;
-      n.name = string_column(row, "name");
-      n.facts = json::parse(string_column(row, "facts")).get<NodeFacts>();
-      n.facts.name = n.name;
-      n.facts.remote = "node " + n.name;
-      n.status_uuid = ovsdb_uuid(row.at("status"));
-      if (auto s = status.find(n.status_uuid); s != status.end()) std::tie(n.applied, n.error) = s->second;
-      view.nodes[n.name] = std::move(n);
-    } catch (const std::exception& e) {
-      view.problems.push_back("Node " + uuid + ": " + e.what());
+  if (previous && previous->nodes_version == view.nodes_version) {
+    view.nodes = previous->nodes;
+    for (const auto& p : previous->problems)
+      if (p.starts_with("Node ")) view.problems.push_back(p);
+  } else {
+    for (const auto& [uuid, row] : snapshot.rows("Node")) {
+      try {
+        NodeRow n;
+        n.uuid = uuid;
+        n.name = string_column(row, "name");
+        n.facts = json::parse(string_column(row, "facts")).get<NodeFacts>();
+        n.facts.name = n.name;
+        n.facts.remote = "node " + n.name;
+        n.status_uuid = ovsdb_uuid(row.at("status"));
+        view.nodes[n.name] = std::move(n);
+      } catch (const std::exception& e) {
+        view.problems.push_back("Node " + uuid + ": " + e.what());
+      }
     }
+  }
+  for (auto& [name, n] : view.nodes) {
+    auto s = status.find(n.status_uuid);
+    std::tie(n.applied, n.error) = s != status.end() ? s->second : std::pair<std::uint64_t, std::string>{0, ""};
   }
   for (const auto& [uuid, row] : snapshot.rows("Policy")) {
     try {

@@ -16,6 +16,13 @@ const std::map<std::string, json>& OvsdbSnapshot::rows(const std::string& table)
   return it == tables.end() ? none : it->second;
 }
 
+std::uint64_t OvsdbSnapshot::changed_in(std::initializer_list<const char*> names) const {
+  std::uint64_t last = 0;
+  for (const char* name : names)
+    if (auto it = changed.find(name); it != changed.end()) last = std::max(last, it->second);
+  return last;
+}
+
 std::string ovsdb_uuid(const json& value) {
   if (value.is_array() && value.size() == 2 && value[0] == "uuid" && value[1].is_string()) return value[1];
   throw Error("OVSDB: " + value.dump() + " is not a UUID");
@@ -74,8 +81,13 @@ json OvsdbSchema::diff(Kind kind, const json& current, const json& change) {
 }
 
 void OvsdbSchema::apply(OvsdbSnapshot& snapshot, bool clear, const json& updates, int version) const {
-  if (clear) snapshot.tables.clear();
+  const std::uint64_t next = snapshot.version + 1;
+  if (clear) {
+    for (const auto& [table, rows] : snapshot.tables) snapshot.changed[table] = next;
+    snapshot.tables.clear();
+  }
   for (const auto& [table, rows] : updates.items()) {
+    snapshot.changed[table] = next;
     auto kinds = kinds_.find(table);
     for (const auto& [uuid, change] : rows.items()) {
       auto& table_rows = snapshot.tables[table];
@@ -101,7 +113,7 @@ void OvsdbSchema::apply(OvsdbSnapshot& snapshot, bool clear, const json& updates
       }
     }
   }
-  ++snapshot.version;
+  snapshot.version = next;
 }
 
 }  // namespace vtap

@@ -69,11 +69,14 @@ struct ClusterView {
   std::map<std::string, std::uint16_t> marks;      ///< stream → VLAN ID
   std::map<std::string, std::string> mark_uuids;   ///< stream → Mark row
   std::vector<std::string> problems;  ///< Rows that could not be read, each named.
+  std::uint64_t nodes_version = 0;    ///< When the Node table last changed (OvsdbSnapshot::changed).
 };
 
 /// Reads a snapshot of the VTAP database. Rows that do not parse are left out and named in
-/// `problems` (the database is shared: one bad row must not stop every agent).
-ClusterView read_cluster(const OvsdbSnapshot& snapshot);
+/// `problems` (the database is shared: one bad row must not stop every agent). With
+/// `previous` read from an earlier snapshot of the same replica, nodes' facts are taken from
+/// it unless the Node table changed since (statuses are always read anew).
+ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous = nullptr);
 
 /// The topology of every node's published facts (switches named `NODE.BRIDGE`).
 Topology cluster_topology(const ClusterView& view);

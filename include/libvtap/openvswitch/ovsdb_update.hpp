@@ -4,6 +4,7 @@
 /// <table-updates2> of monitor_cond / monitor_cond_since) to a replica: a pure function over
 /// JSON, so that the replica's decoder can be tested and fuzzed without a server.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 
@@ -19,6 +20,11 @@ namespace vtap {
 struct OvsdbSnapshot {
   std::map<std::string, std::map<std::string, nlohmann::json>> tables;
   std::uint64_t version = 0;  ///< Grows with every update applied.
+  /// Per table, the `version` of the last update that changed it (absent: never changed).
+  std::map<std::string, std::uint64_t> changed;
+  /// The largest changed[] of `tables` (0 when none changed): whether something a reader
+  /// depends on moved since it last looked.
+  std::uint64_t changed_in(std::initializer_list<const char*> tables) const;
   /// The rows of `table` (an empty map when it has none).
   const std::map<std::string, nlohmann::json>& rows(const std::string& table) const;
 };
