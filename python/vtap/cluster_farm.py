@@ -29,7 +29,8 @@ from ._daemons import Lifecycle, OvsError
 from .ovsdb_cluster import OvsdbCluster
 from .sandbox import OvsSandbox, stop_child
 
-__all__ = ["ClusterFarm", "request", "tap", "vm_mac", "vm_ip", "TOKENS", "ADMIN", "OWNED"]
+__all__ = ["ClusterFarm", "request", "tap", "atoms", "owned_state", "compiled_states", "vm_mac", "vm_ip",
+           "TOKENS", "ADMIN", "OWNED"]
 
 #: The cookie match of every libvtap rule (``ovs-ofctl dump-flows BRIDGE OWNED``).
 OWNED = "cookie=0x7674000000000000/0xffff000000000000"
@@ -254,39 +255,13 @@ class ClusterFarm(Lifecycle):
     # ---------------------------------------------------------------- oracles
 
     def dump(self, i: int, bridge: str = "br-int") -> tuple[list[str], list[str], list[str]]:
-        """Node ``i``'s libvtap flows (by cookie), groups and meters, sorted, without counters."""
-        node = self.nodes[i]
-        flows = node.ofctl("-O", "OpenFlow15", "--no-stats", "--sort", "dump-flows", bridge, OWNED).splitlines()
-        groups = node.ofctl("-O", "OpenFlow15", "dump-groups", bridge).splitlines()[1:]
-        meters = node.ofctl("-O", "OpenFlow15", "dump-meters", bridge).splitlines()[1:]
-        return sorted(flows), sorted(g.strip() for g in groups), sorted(m.strip() for m in meters)
+        """Node ``i``'s libvtap flows (by cookie), groups and meters: :func:`owned_state`."""
+        return owned_state(self.nodes[i], bridge)
 
     def compiled(self, topology: str, policies: str, workdir: str | os.PathLike) -> dict[int, tuple]:
-        """What ``vtapctl compile`` gives for ``policies`` (a policy file's text) on ``topology``
-        (a topology file's text) with the database's marks, each node's part loaded by
-        ``ovs-ofctl`` into a scratch bridge of that node and dumped like :meth:`dump`."""
-        work = Path(workdir)
-        work.mkdir(parents=True, exist_ok=True)
-        (work / "topology.json").write_text(topology)
-        (work / "policies.json").write_text(policies)
-        marks = {row["stream"]: row["vlan"] for row in self.cluster.select("Mark")}
-        (work / "marks.json").write_text(json.dumps(marks))
-        out = work / "out"
-        subprocess.run([self.vtapctl, "compile", "--topology", work / "topology.json", "--policies",
-                        work / "policies.json", "--assigned-marks", work / "marks.json", "--out", out],
-                       check=True, capture_output=True, timeout=120)
-        states = {}
-        for i, node in self.nodes.items():
-            name = self.switch_name(i)
-            node.add_bridge("ref", 0xfff0 + i)
-            try:
-                if (out / f"{name}.flows").exists():
-                    node.load("ref", out / f"{name}.groups", out / f"{name}.flows",
-                              out / f"{name}.meters" if (out / f"{name}.meters").exists() else None)
-                states[i] = self.dump(i, "ref")
-            finally:
-                node.vsctl("del-br", "ref")
-        return states
+        """:func:`compiled_states` of every node: the oracle of what the agents install."""
+        return compiled_states(self.vtapctl, self.cluster, topology, policies,
+                               {i: (node, self.switch_name(i)) for i, node in self.nodes.items()}, workdir)
 
     def wait_settled(self, timeout: float = 60.0) -> None:
         """Waits until every policy row is settled (``commit``, no previous version) and every
@@ -297,7 +272,7 @@ class ClusterFarm(Lifecycle):
             nodes = {row["name"]: applied[row["status"][1]] for row in self.cluster.select("Node")}
             pending = [row for row in self.cluster.select("Policy")
                        if row["phase"] != "commit" or row["previous"] != "" or row["spec"] == ""
-                       or any(nodes.get(n, 0) < row["generation"] for n in _atoms(row["nodes"]))]
+                       or any(nodes.get(n, 0) < row["generation"] for n in atoms(row["nodes"]))]
             if not pending:
                 return
             if time.monotonic() > deadline:
@@ -305,6 +280,42 @@ class ClusterFarm(Lifecycle):
             time.sleep(0.2)
 
 
-def _atoms(value) -> list:
+def atoms(value) -> list:
     """An OVSDB set as a list (a one-element set comes as the bare atom)."""
     return value[1] if isinstance(value, list) and len(value) == 2 and value[0] == "set" else [value]
+
+
+def owned_state(ovs: OvsSandbox, bridge: str) -> tuple[list[str], list[str], list[str]]:
+    """A bridge's libvtap flows (by cookie), groups and meters, sorted, without counters."""
+    flows = ovs.ofctl("-O", "OpenFlow15", "--no-stats", "--sort", "dump-flows", bridge, OWNED).splitlines()
+    groups = ovs.ofctl("-O", "OpenFlow15", "dump-groups", bridge).splitlines()[1:]
+    meters = ovs.ofctl("-O", "OpenFlow15", "dump-meters", bridge).splitlines()[1:]
+    return sorted(flows), sorted(g.strip() for g in groups), sorted(m.strip() for m in meters)
+
+
+def compiled_states(vtapctl: str | os.PathLike, cluster: OvsdbCluster, topology: str, policies: str,
+                    switches: dict[Any, tuple[OvsSandbox, str]], workdir: str | os.PathLike) -> dict[Any, tuple]:
+    """What ``vtapctl compile`` gives for ``policies`` (a policy file's text) on ``topology`` (a
+    topology file's text) with the marks of ``cluster``'s Mark table: for each key of
+    ``switches`` (an Open vSwitch and the switch's name in the topology), that switch's part
+    loaded by ``ovs-ofctl`` into a scratch bridge of the same Open vSwitch and dumped like
+    :func:`owned_state`."""
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "topology.json").write_text(topology)
+    (work / "policies.json").write_text(policies)
+    marks = {row["stream"]: row["vlan"] for row in cluster.select("Mark")}
+    (work / "marks.json").write_text(json.dumps(marks))
+    out = work / "out"
+    subprocess.run([str(vtapctl), "compile", "--topology", work / "topology.json", "--policies",
+                    work / "policies.json", "--assigned-marks", work / "marks.json", "--out", out],
+                   check=True, capture_output=True, timeout=120)
+    states = {}
+    for n, (key, (ovs, name)) in enumerate(switches.items(), start=1):
+        ovs.add_bridge("ref", 0xfff0 + n)
+        try:
+            ovs.load("ref", out / f"{name}.groups", out / f"{name}.flows", out / f"{name}.meters")
+            states[key] = owned_state(ovs, "ref")
+        finally:
+            ovs.vsctl("del-br", "ref")
+    return states

@@ -127,6 +127,22 @@ struct Agent::Impl {
     counters.applied_generation = generation;
   }
 
+  // Whether `now` changes anything of this node's since `before`: a step whose row lists it
+  // (vtapd computes a row's nodes from the global topology), a row that listed it and went,
+  // or new facts of any node. Other changes leave this node's plan as it is.
+  bool concerns(const ClusterView& before, const ClusterView& now) const {
+    if (before.nodes_version != now.nodes_version) return true;
+    for (const auto& [id, row] : now.policies) {
+      auto was = before.policies.find(id);
+      if (was != before.policies.end() && was->second.generation == row.generation) continue;
+      if (row.nodes.contains(opt.name) || (was != before.policies.end() && was->second.nodes.contains(opt.name)))
+        return true;
+    }
+    for (const auto& [id, row] : before.policies)
+      if (!now.policies.contains(id) && row.nodes.contains(opt.name)) return true;
+    return false;
+  }
+
   bool peers_ok() const {
     for (const auto& [name, peer] : peers)
       if (!peer.error.empty()) return false;
@@ -177,14 +193,18 @@ void Agent::run() {
       }
       const auto snapshot = db.snapshot();
       const std::uint64_t inputs = snapshot->changed_in({"Policy", "Mark", "Node", "VTAP_Global"});
-      if (inputs != seen || std::chrono::steady_clock::now() >= next_reconcile) {
+      const bool reconcile_due = std::chrono::steady_clock::now() >= next_reconcile;
+      if (inputs != seen || reconcile_due) {
         ClusterView view = read_cluster(*snapshot, last ? &*last : nullptr);
+        const bool concerned = !last || reconcile_due || im.concerns(*last, view);
         if (!topology || !last || last->nodes_version != view.nodes_version) {
           topology.reset();
           topology = cluster_topology(view);
         }
         last = view;
-        if (!view.nodes.contains(im.opt.name)) {
+        if (!concerned) {
+          seen = inputs;
+        } else if (!view.nodes.contains(im.opt.name)) {
           publish_due = true;  // not yet visible, or removed by an operator
         } else {
           seen = inputs;

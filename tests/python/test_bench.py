@@ -56,3 +56,8 @@ def test_cluster_against_a_central_vtapd(vtapctl):
     line = summary("cluster.py", "--quick", "--build", str(vtapctl.parent))
     assert "write -> every node applied" in line and "the central vtapd's" in line
     assert "n/a" not in line  # both modes measured
+
+
+def test_cluster_stream_with_a_leader_failover(vtapctl):
+    line = summary("cluster_stream.py", "--quick", "--build", str(vtapctl.parent))
+    assert "per change with a leader failover" in line and "consistent" in line and "INCONSISTENT" not in line

@@ -42,6 +42,7 @@ from vm_captures import VmCaptures
 from vtap_import import import_vtap
 
 vtap = import_vtap()
+from vtap.cluster_farm import atoms, compiled_states, owned_state  # noqa: E402
 from vtap.ovsdb_cluster import OvsdbCluster  # noqa: E402
 from vtap.sandbox import stop_child  # noqa: E402
 from vtap.testbed import Node, Testbed  # noqa: E402
@@ -56,7 +57,6 @@ AUDITOR = {"name": "auditor", "mac": "fa:00:00:00:00:04", "ip": "10.9.0.4"}
 NODES = {"node1": [SENDER], "node2": [RECEIVER], "node3": [MONITOR, AUDITOR]}
 VMS = [vm["name"] for vms in NODES.values() for vm in vms]
 ADMIN = "admin-token-0001"
-OWNED = "cookie=0x7674000000000000/0xffff000000000000"
 POLICY1 = {"name": "all-udp", "tenant": "t1", "sender": {"mac": SENDER["mac"]}, "receiver": {"mac": RECEIVER["mac"]},
            "monitor": {"mac": MONITOR["mac"]}, "filter": "udp"}
 POLICY2 = {"name": "udp-5000", "tenant": "t1", "sender": {"mac": SENDER["mac"]}, "receiver": {"ip": RECEIVER["ip"]},
@@ -176,39 +176,15 @@ def scale_out(vtapctl, tmp_path):
 
 def dump(node: Node, bridge: str | None = None) -> tuple[list[str], list[str], list[str]]:
     """libvtap's flows (by cookie), and the groups and meters of a node's bridge."""
-    bridge = bridge or node.name
-    flows = node.ofctl("--no-stats", "--sort", "dump-flows", bridge, OWNED).splitlines()
-    groups = node.ofctl("dump-groups", bridge).splitlines()[1:]
-    meters = node.ofctl("dump-meters", bridge).splitlines()[1:]
-    return sorted(flows), sorted(g.strip() for g in groups), sorted(m.strip() for m in meters)
+    return owned_state(node.ovs, bridge or node.name)
 
 
 def compiled(so: ScaleOut, workdir: Path) -> dict[str, tuple]:
     """The oracle: ``vtapctl compile`` of what vtapd serves (topology, policies) with the
     database's marks, each node's part loaded into a scratch bridge of that node."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "topology.json").write_text(so.api("GET", "/v1/topology").text)
-    (workdir / "policies.json").write_text(so.api("GET", "/v1/policies").text)
-    marks = {row["stream"]: row["vlan"] for row in so.cluster.select("Mark")}
-    (workdir / "marks.json").write_text(json.dumps(marks))
-    out = workdir / "out"
-    subprocess.run([so.vtapctl, "compile", "--topology", workdir / "topology.json", "--policies",
-                    workdir / "policies.json", "--assigned-marks", workdir / "marks.json", "--out", out],
-                   check=True, capture_output=True, timeout=60)
-    states = {}
-    for i, (name, node) in enumerate(so.tb.nodes.items(), start=1):
-        stem = out / switch(name)
-        node.ovs.add_bridge("ref", 0xfff0 + i)
-        try:
-            node.ovs.load("ref", Path(f"{stem}.groups"), Path(f"{stem}.flows"), Path(f"{stem}.meters"))
-            states[name] = dump(node, "ref")
-        finally:
-            node.vsctl("del-br", "ref")
-    return states
-
-
-def _set(value) -> list:
-    return value[1] if isinstance(value, list) and value and value[0] == "set" else [value]
+    return compiled_states(so.vtapctl, so.cluster, so.api("GET", "/v1/topology").text,
+                           so.api("GET", "/v1/policies").text,
+                           {name: (node.ovs, switch(name)) for name, node in so.tb.nodes.items()}, workdir)
 
 
 def policy_row(so: ScaleOut, pid: int) -> dict:
@@ -225,7 +201,7 @@ def wait_applied(so: ScaleOut, pid: int, timeout: float = 20) -> None:
         nodes = {row["name"]: applied[row["status"][1]] for row in so.cluster.select("Node")}
         row = policy_row(so, pid)
         if row["phase"] == "commit" and row["previous"] == "" and \
-                all(nodes[n] >= row["generation"] for n in _set(row["nodes"])):
+                all(nodes[n] >= row["generation"] for n in atoms(row["nodes"])):
             return
         assert time.monotonic() < deadline, f"policy {pid} not applied: {row}, nodes {nodes}"
         time.sleep(0.1)
