@@ -83,11 +83,13 @@ int serve_cluster(const Options& o, const std::string& remotes) {
   options.database = remotes;
   options.translator = o.translator;
   ClusterController controller(options);
-  controller.connect(o.session.request_timeout);
-  const std::string what = std::to_string(controller.list().size()) + " policies of the VTAP database at " + remotes;
   std::optional<fs::path> taas;
   if (o.state) taas = o.state->string() + ".taas";
-  return serve_api(o, controller, taas, what, [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
+  auto start = [&] {
+    controller.connect(o.session.request_timeout);
+    return std::to_string(controller.list().size()) + " policies of the VTAP database at " + remotes;
+  };
+  return serve_api(o, controller, taas, start, [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
 }
 
 #else

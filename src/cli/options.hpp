@@ -63,7 +63,8 @@ int serve_cluster(const Options& o, const std::string& remotes);
 void print(const std::string& line);
 bool stop_requested();
 void handle_stop_signals();
-// Serves `controller` over the HTTP API (unix socket, --listen) until SIGINT or SIGTERM,
-// running `tick` in a loop meanwhile (it should block for a while, ~200 ms). Exit status.
+// Serves `controller` over the HTTP API (unix socket, --listen) until SIGINT or SIGTERM:
+// prints its events, runs `start` (which says what is served), starts the server, then runs
+// `tick` in a loop (it should block for a while, ~200 ms). Exit status.
 int serve_api(const Options& o, vtap::Controller& controller, std::optional<std::filesystem::path> taas_store,
-              const std::string& what, const std::function<void()>& tick);
+              const std::function<std::string()>& start, const std::function<void()>& tick);

@@ -98,10 +98,12 @@ int serve(const Options& o) {
 #endif
   ServiceOptions options{o.translator, o.session, make_file_store(*o.state)};
   Service service(std::move(topology), targets, make_native_transport(), options);
-  service.reconcile();
-  service.start(std::chrono::milliseconds(o.interval_ms));
-  const std::string what = std::to_string(service.list().size()) + " policies on " + std::to_string(targets.size()) + " switches";
-  const int status = serve_api(o, service, std::filesystem::path(o.state->string() + ".taas"), what, [&] {
+  auto start = [&] {
+    service.reconcile();
+    service.start(std::chrono::milliseconds(o.interval_ms));
+    return std::to_string(service.list().size()) + " policies on " + std::to_string(targets.size()) + " switches";
+  };
+  const int status = serve_api(o, service, std::filesystem::path(o.state->string() + ".taas"), start, [&] {
     live_service = &service;
 #ifdef VTAP_WITH_OPENVSWITCH
     if (watch) {
@@ -121,7 +123,7 @@ int serve(const Options& o) {
 }
 
 int serve_api(const Options& o, Controller& controller, std::optional<std::filesystem::path> taas_store,
-              const std::string& what, const std::function<void()>& tick) {
+              const std::function<std::string()>& start, const std::function<void()>& tick) {
   api::EventHub events;
   controller.on_event([&events](const ServiceEvent& e) {
     std::string line = to_string(e.kind);
@@ -139,6 +141,7 @@ int serve_api(const Options& o, Controller& controller, std::optional<std::files
   server_options.access_log = print;
   api::HttpServer server(api, events, server_options);
   handle_stop_signals();
+  const std::string what = start();
   server.start();
   std::string where = "control socket " + server_options.unix_socket->string();
   if (o.listen) where += "; API on " + std::string(o.tls_cert ? "https://" : "http://") + server.tcp_address();

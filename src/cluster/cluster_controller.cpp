@@ -130,11 +130,11 @@ struct ClusterController::Impl {
   }
 
   // Waits (bounded) until the row of `id` has no step in progress: one change at a time.
-  std::shared_ptr<const State> settled(std::uint32_t id, Clock::time_point deadline) {
+  void settle(std::uint32_t id, Clock::time_point deadline) {
     for (;;) {
       auto s = current();
       auto it = s->view.policies.find(id);
-      if (it == s->view.policies.end() || it->second.settled()) return s;
+      if (it == s->view.policies.end() || it->second.settled()) return;
       if (Clock::now() >= deadline)
         throw UnavailableError("policy " + std::to_string(id) + ": its previous change is still in progress");
       db.wait_until([&](const OvsdbSnapshot& snap) { return snap.version != s->version; }, milliseconds(200));
@@ -304,7 +304,7 @@ std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
 void ClusterController::modify(TapPolicy policy, const Caller& caller) {
   impl_->sync();
   const auto deadline = Clock::now() + impl_->opt.timeout;
-  impl_->settled(policy.id, deadline);
+  impl_->settle(policy.id, deadline);
   impl_->commit(
       [&](const State& s) {
         const PolicyRow& row = impl_->owned(s, policy.id, caller);
@@ -337,7 +337,7 @@ void ClusterController::modify(TapPolicy policy, const Caller& caller) {
 void ClusterController::remove(std::uint32_t id, const Caller& caller) {
   impl_->sync();
   const auto deadline = Clock::now() + impl_->opt.timeout;
-  impl_->settled(id, deadline);
+  impl_->settle(id, deadline);
   impl_->commit(
       [&](const State& s) {
         const PolicyRow& row = impl_->owned(s, id, caller);

@@ -35,9 +35,13 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
   ClusterView view;
   view.nodes_version = snapshot.changed_in({"Node"});
   for (const auto& [uuid, row] : snapshot.rows("VTAP_Global")) {
-    view.global_uuid = uuid;
-    view.generation = row.value("generation", 0ULL);
-    view.next_policy_id = row.value("next_policy_id", 1U);
+    try {
+      view.generation = row.value("generation", 0ULL);
+      view.next_policy_id = row.value("next_policy_id", 1U);
+      view.global_uuid = uuid;
+    } catch (const std::exception& e) {
+      view.problems.push_back("VTAP_Global " + uuid + ": " + e.what());
+    }
   }
   std::map<std::string, std::string> stream_of;  // Mark uuid → stream
   for (const auto& [uuid, row] : snapshot.rows("Mark")) {
@@ -51,8 +55,13 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
     }
   }
   std::map<std::string, std::pair<std::uint64_t, std::string>> status;
-  for (const auto& [uuid, row] : snapshot.rows("Node_Status"))
-    status[uuid] = {row.value("applied", 0ULL), string_column(row, "error")};
+  for (const auto& [uuid, row] : snapshot.rows("Node_Status")) {
+    try {
+      status[uuid] = {row.value("applied", 0ULL), string_column(row, "error")};
+    } catch (const std::exception& e) {
+      view.problems.push_back("Node_Status " + uuid + ": " + e.what());
+    }
+  }
   if (previous && previous->nodes_version == view.nodes_version) {
     view.nodes = previous->nodes;
     for (const auto& p : previous->problems)
