@@ -50,7 +50,7 @@ int dump(const Options& o);
 int serve(const Options& o);
 // The commands that talk to serve's API: list, stats, add, modify, remove (api_client.cpp).
 int control(const Options& o);
-// serve's unix socket: --unixctl, else FILE.ctl of --state.
+// serve's unix socket (daemon.cpp): --unixctl, else FILE.ctl of --state.
 std::filesystem::path socket_path(const Options& o);
 // `vtapctl discover` (discover_command.cpp). Exit status.
 int discover(const Options& o);
@@ -59,7 +59,7 @@ int agent(const Options& o);
 int schema(const Options& o);
 // serve --store ovsdb:REMOTES (cluster_commands.cpp): the cluster's vtapd.
 int serve_cluster(const Options& o, const std::string& remotes);
-// serve's shared parts (serve.cpp): a line on stdout with a timestamp; SIGINT/SIGTERM seen.
+// What the daemons share (daemon.cpp): a line on stdout with a timestamp; SIGINT/SIGTERM seen.
 void print(const std::string& line);
 bool stop_requested();
 void handle_stop_signals();
