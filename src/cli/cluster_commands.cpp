@@ -1,10 +1,10 @@
 // The scale-out commands (docs/cluster.md): `vtapctl agent`, `vtapctl schema` and the
 // cluster's vtapd, `vtapctl serve --store ovsdb:REMOTES`.
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 #include "options.hpp"
 #ifdef VTAP_WITH_OPENVSWITCH
@@ -58,19 +58,19 @@ int agent(const Options& o) {
   options.log = print;
   Agent agent(options);
   handle_stop_signals();
+  std::atomic<bool> finished{false};  // run() returned, also by a throw
   std::thread stopper([&] {
-    while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!stop_requested() && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     agent.stop();
   });
   struct Join {
     std::thread& t;
-    Agent& a;
+    std::atomic<bool>& finished;
     ~Join() {
-      a.stop();
-      if (!stop_requested()) ::kill(::getpid(), SIGTERM);  // wakes the stopper
+      finished = true;
       t.join();
     }
-  } join{stopper, agent};
+  } join{stopper, finished};
   agent.run();
   const AgentCounters c = agent.counters();
   print("stopped: applied generation " + std::to_string(c.applied_generation) + ", " +
