@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libvtap/api/api.hpp"
+#include "libvtap/service/service.hpp"
 #include "libvtap/model/json.hpp"
 #include "libvtap/native/native_transport.hpp"
 
