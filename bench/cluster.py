@@ -148,6 +148,13 @@ def changes(n_nodes: int, count: int, seed: int) -> list[dict]:
     return out
 
 
+def timed(api: Api, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
+    """One request: its status, body and wall time in ms."""
+    t0 = time.perf_counter()
+    status, reply = api.call(method, path, body)
+    return status, reply, (time.perf_counter() - t0) * 1e3
+
+
 def run_changes(api: Api, policies: list[dict], count: int, query: str, deadline: float, out: dict) -> None:
     """Up to ``count`` requests, create and remove alternately, until ``deadline`` (checked
     before each create); each request's wall time into ``out["create"|"remove"]`` (ms),
@@ -156,9 +163,7 @@ def run_changes(api: Api, policies: list[dict], count: int, query: str, deadline
     for policy in policies:
         if done >= count or time.monotonic() > deadline:
             break
-        t0 = time.perf_counter()
-        status, body = api.call("POST", f"/v1/policies{query}", policy)
-        ms = (time.perf_counter() - t0) * 1e3
+        status, body, ms = timed(api, "POST", f"/v1/policies{query}", policy)
         done += 1
         if status != 201:
             out["failed"].append(f"POST {status} {body[:200]!r}")
@@ -167,12 +172,10 @@ def run_changes(api: Api, policies: list[dict], count: int, query: str, deadline
         if done >= count:  # an odd count: remove it unmeasured
             api.call("DELETE", f"/v1/policies/{json.loads(body)['id']}{query}")
             break
-        t0 = time.perf_counter()
-        status, body2 = api.call("DELETE", f"/v1/policies/{json.loads(body)['id']}{query}")
-        ms = (time.perf_counter() - t0) * 1e3
+        status, body, ms = timed(api, "DELETE", f"/v1/policies/{json.loads(body)['id']}{query}")
         done += 1
         if status != 204:
-            out["failed"].append(f"DELETE {status} {body2[:200]!r}")
+            out["failed"].append(f"DELETE {status} {body[:200]!r}")
             continue
         out["remove"].append(ms)
 
