@@ -134,7 +134,7 @@ void Service::set_topology(Topology topology, std::map<std::string, std::string>
       if (!failed.contains(id) && im.policies.contains(id))
         im.raise(ServiceEvent::Kind::policy_active, "", id, "resolves again");
     im.inactive = std::move(failed);
-    im.walk(im.translator->plan(), true);
+    im.walk(im.whole_moves(im.translator->plan()), true);
   }
 }
 
@@ -157,7 +157,7 @@ std::size_t Service::reconcile() {
       }
   }
   std::size_t total = 0;
-  const auto repaired = im.walk(im.translator->plan(), true);
+  const auto repaired = im.walk(im.whole_moves(im.translator->plan()), true);
   for (auto& [name, l] : im.peers)
     if (l.open()) {
       ++l.reconciliations;

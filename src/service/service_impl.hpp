@@ -31,6 +31,8 @@ struct Service::Impl {
     // Whether `have` holds only what libvtap wrote or checked: after a read, the groups and
     // meters in libvtap's ranges that the plan would change are checked for other users.
     bool verified = false;
+    // Whether changes sent since `have` was read or written left it behind the switch.
+    bool stale = false;
     // A switch that could not be reached is tried again only after a back-off (1 s,
     // doubling to 30 s) by changes and stats, so a dead switch does not slow every call;
     // reconcile() always tries.
@@ -151,26 +153,72 @@ struct Service::Impl {
   void read(Peer& l) {
     l.have = l.conn->read_state(owned());
     l.verified = false;
+    l.stale = false;
   }
 
-  // Checks, before anything is sent, that what the walk to `want` changes on switches read
-  // since their last check is not another controller's. Throws OwnershipError unless
-  // `tolerant`; then the switch is left out of the walk (and reported) instead.
-  void verify(std::map<std::string, SwitchPlan>& want, bool tolerant) {
-    for (auto it = want.begin(); it != want.end();) {
+  // One switch's way from `from` to `to`. A whole move starts from all the switch holds and
+  // keeps the peer's `have` current; a partial one starts from what a change replaces (a
+  // SwitchDelta's `before`) and leaves `have` stale, to be read again before a whole move.
+  struct Move {
+    SwitchPlan from, to;
+    bool whole = true;
+    bool stopped = false;  // a partial move that failed: what the switch holds is unknown
+  };
+  using Moves = std::map<std::string, Move>;
+
+  // Whole moves of every reachable switch to `to`: every switch with a target or a plan.
+  Moves whole_moves(const Plan& to) {
+    std::set<std::string> names;
+    for (const auto& [name, t] : targets) names.insert(name);
+    for (const auto& [name, sp] : to.switches) names.insert(name);
+    Moves moves;
+    for (const auto& name : names) {
+      Peer* l = live(name);
+      if (!l) continue;
+      if (l->stale) try {
+          read(*l);
+        } catch (const TransportError& e) {
+          lost(name, *l, e);
+          continue;
+        }
+      auto it = to.switches.find(name);
+      moves[name] = Move{l->have, it == to.switches.end() ? SwitchPlan{} : it->second};
+    }
+    return moves;
+  }
+
+  // The moves that make a change: a reachable switch whose state is verified gets only the
+  // change's delta (a change costs what it changes); one read since (on connecting, or after
+  // a refusal) gets its whole plan, which verify() checks for other controllers' ids.
+  Moves delta_moves(const PlanDelta& delta) {
+    Moves moves;
+    for (const auto& [name, d] : delta) {
+      Peer* l = live(name);
+      if (!l) continue;
+      if (l->verified) moves[name] = Move{d.before, d.after, false};
+      else moves[name] = Move{l->have, translator->plan(name)};
+    }
+    return moves;
+  }
+
+  // Checks, before anything is sent, that what the moves change on switches read since
+  // their last check is not another controller's. Throws OwnershipError unless `tolerant`;
+  // then the switch is left out (and reported) instead.
+  void verify(Moves& moves, bool tolerant) {
+    for (auto it = moves.begin(); it != moves.end();) {
       Peer& l = peers.at(it->first);
       if (l.verified) {
         ++it;
         continue;
       }
       try {
-        l.conn->check_ownership(openflow::diff(l.have, it->second), owned());
+        l.conn->check_ownership(openflow::diff(it->second.from, it->second.to), owned());
         l.verified = true;
         ++it;
       } catch (const OwnershipError& e) {
         if (!tolerant) throw;
         raise(Kind::failed, it->first, std::nullopt, e.what());
-        it = want.erase(it);
+        it = moves.erase(it);
       }
     }
   }
@@ -180,43 +228,34 @@ struct Service::Impl {
     raise(Kind::switch_disconnected, name, std::nullopt, e.what());
   }
 
-  // Moves every reachable switch (of `only`, when given) to `to`, make-before-break, step by
-  // step across switches. Returns the modifications sent to each. A refusal is rethrown
-  // unless `tolerant`; unreachable switches are skipped (reconcile() repairs them).
-  std::map<std::string, std::size_t> walk(const Plan& to, bool tolerant, const std::set<std::string>* only = nullptr) {
-    std::set<std::string> names;
-    if (only) {
-      names = *only;
-    } else {
-      for (const auto& [name, t] : targets) names.insert(name);
-      for (const auto& [name, sp] : to.switches) names.insert(name);
-    }
-    std::map<std::string, SwitchPlan> want;  // of every reachable switch
-    for (const auto& name : names)
-      if (live(name)) {
-        auto it = to.switches.find(name);
-        want[name] = it == to.switches.end() ? SwitchPlan{} : it->second;
-      }
-    verify(want, tolerant);
+  // Makes the moves, make-before-break, step by step across switches. Returns the
+  // modifications sent to each. A refusal is rethrown unless `tolerant`; unreachable
+  // switches are skipped (reconcile() repairs them).
+  std::map<std::string, std::size_t> walk(Moves moves, bool tolerant) {
+    verify(moves, tolerant);
     // The steps order changes across switches. A change confined to one switch goes in one
     // atomic bundle instead: nothing can see it half done, and each extra commit costs the
     // copies time (OVS revalidates cached flows at most once per 5 ms).
-    const bool one_switch =
-        std::count_if(want.begin(), want.end(), [&](const auto& w) { return peers.at(w.first).have != w.second; }) <= 1;
+    const bool one_switch = std::count_if(moves.begin(), moves.end(), [](const auto& m) {
+                              return m.second.from != m.second.to;
+                            }) <= 1;
     std::map<std::string, std::array<SwitchPlan, 3>> steps;
-    for (const auto& [name, w] : want)
-      steps[name] = one_switch ? std::array{w, w, w} : make_before_break(peers.at(name).have, w);
+    for (const auto& [name, m] : moves)
+      steps[name] = one_switch ? std::array{m.to, m.to, m.to} : make_before_break(m.from, m.to);
     std::map<std::string, std::size_t> sent;
     for (std::size_t step = 0; step < 3; ++step)
       for (auto& [name, s] : steps) {
         Peer& l = peers[name];
-        if (!l.open()) continue;
-        const openflow::ChangeSet change = openflow::diff(l.have, s[step]);
+        Move& m = moves.at(name);
+        if (!l.open() || m.stopped) continue;
+        const openflow::ChangeSet change = openflow::diff(m.from, s[step]);
         if (change.empty()) continue;
         try {
           touched.insert(name);
           l.conn->apply(change);
-          l.have = s[step];
+          m.from = s[step];
+          if (m.whole) l.have = m.from;
+          else l.stale = true;
           sent[name] += detail::size(change);
         } catch (const TransportError& e) {
           if (!l.conn->is_open()) {
@@ -224,6 +263,8 @@ struct Service::Impl {
             continue;
           }
           read(l);  // what of the refused step went in
+          if (m.whole) m.from = l.have;
+          else m.stopped = true;
           if (!tolerant) throw;
           raise(Kind::failed, name, std::nullopt, e.what());
         }
@@ -243,41 +284,32 @@ struct Service::Impl {
       raise(kind, "", id, std::move(detail));
       events.back().tenant = tenant;
     };
-    // Only the switches the translator changed are planned, diffed and sent to: a change
-    // costs what it changes, not the whole plan.
-    std::set<std::string> changed;
-    auto note = [&] { changed.insert(translator->changed_switches().begin(), translator->changed_switches().end()); };
-    if (was_active) {
-      translator->remove(id);
-      note();
-    }
+    // Only what the translator changed is sent: a change costs what it changes.
+    translator->begin_changes();
+    if (was_active) translator->remove(id);
     if (next) try {
         translator->add(*next);  // validates; throws PolicyError with nothing changed
-        note();
       } catch (...) {
         if (was_active) translator->add(*old);
+        walk(delta_moves(translator->take_changes()), true);  // empty unless group ids moved
         throw;
       }
+    const PlanDelta delta = translator->take_changes();
     auto put_back = [&] {
+      translator->begin_changes();
       if (next) translator->remove(id);
       if (was_active) translator->add(*old);
-    };
-    auto plan_of_changed = [&] {
-      Plan p;
-      for (const auto& name : changed)
-        if (SwitchPlan sp = translator->plan(name); !sp.empty()) p.switches.emplace(name, std::move(sp));
-      return p;
+      return translator->take_changes();
     };
     touched.clear();
     try {
-      walk(plan_of_changed(), false, &changed);
+      walk(delta_moves(delta), false);
     } catch (const OwnershipError& e) {
       put_back();  // nothing was sent
       report(Kind::failed, e.what());
       throw;
     } catch (const TransportError& e) {
-      put_back();
-      walk(plan_of_changed(), true, &changed);
+      walk(delta_moves(put_back()), true);
       std::string what = "policy " + std::to_string(id) + ": " + e.what();
       for (const auto& name : touched)
         if (!peers[name].open())
@@ -297,8 +329,7 @@ struct Service::Impl {
       if (opt.store) opt.store->record(id, next ? &*next : nullptr);
     } catch (const Error& e) {
       record(old, was_active);
-      put_back();
-      walk(plan_of_changed(), true, &changed);
+      walk(delta_moves(put_back()), true);
       report(Kind::failed, e.what());
       throw;
     }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -99,9 +100,79 @@ class Closure {
 
     // Every strict superset of an affected element overlaps m, so it is affected too:
     // depths only change inside `affected`.
+    const auto depths = depths_within(affected);
+    std::vector<Changed> changed;
+    for (const Match* a : affected) {
+      Element& e = elements_.at(*a);
+      e.depth = depths.at(a);
+      auto it = before.find(a);
+      const bool same_taps = it != before.end() && it->second.taps == e.taps;
+      if (!same_taps || it->second.depth != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
+    }
+    return changed;
+  }
+
+  // Removes `key`, inserted with match `m` (a key never inserted changes nothing); `match_of(k)` gives the match of every
+  // other key. An element stays while it is the intersection of the keys still containing
+  // it; the elements that go are moved to `gone`. Returns the elements whose taps or depth
+  // changed.
+  template <class MatchOf>
+  std::vector<Changed> erase(ClosureKey key, const Match& m, MatchOf&& match_of, std::vector<Element>& gone) {
+    auto at = std::lower_bound(keys_.begin(), keys_.end(), key);
+    if (at == keys_.end() || *at != key) return {};  // never inserted (its insert was refused)
+    keys_.erase(at);
+    // Elements holding `key` lie within m; the rest of those overlapping m are their
+    // supersets, whose depths decide theirs.
+    std::vector<const Match*> overlapping;
+    for_each_candidate(m, [&](const Match* c) {
+      if (c->overlaps(m)) overlapping.push_back(c);
+    });
+    std::set<const Match*> held_key;
+    std::vector<const Match*> affected, going;
+    for (const Match* c : overlapping) {
+      Element& e = elements_.at(*c);
+      auto held = std::lower_bound(e.taps.begin(), e.taps.end(), key);
+      if (held == e.taps.end() || *held != key) {
+        affected.push_back(c);
+        continue;
+      }
+      held_key.insert(c);
+      e.taps.erase(held);
+      if (e.taps.empty() || !is_intersection(*c, e.taps, match_of)) going.push_back(c);
+      else affected.push_back(c);
+    }
+    for (const Match* c : going) {
+      auto& index = index_of(*c);
+      index.erase(std::find(index.begin(), index.end(), c));
+      auto node = elements_.extract(elements_.find(*c));
+      gone.push_back(std::move(node.mapped()));
+    }
+    std::vector<Changed> changed;
+    const auto depths = depths_within(affected);
+    for (const Match* a : affected) {
+      Element& e = elements_.at(*a);
+      const unsigned depth = depths.at(a);
+      const bool same_taps = !held_key.contains(a);
+      if (!same_taps || depth != e.depth) changed.push_back(Changed{a, same_taps});
+      e.depth = depth;
+    }
+    return changed;
+  }
+
+ private:
+  // Whether `x` is the intersection of the matches of `keys` (each of which contains it).
+  template <class MatchOf>
+  static bool is_intersection(const Match& x, const std::vector<ClosureKey>& keys, MatchOf& match_of) {
+    Match meet = match_of(keys.front());
+    for (std::size_t i = 1; i < keys.size() && meet != x; ++i) meet = *meet.intersect(match_of(keys[i]));
+    return meet == x;
+  }
+
+  // The depth of each of `set`, which holds every strict superset of its members.
+  static std::map<const Match*, unsigned> depths_within(const std::vector<const Match*>& set) {
     std::map<const Match*, std::vector<const Match*>> supersets;
-    for (const Match* a : affected)
-      for (const Match* b : affected)
+    for (const Match* a : set)
+      for (const Match* b : set)
         if (a != b && a->is_subset_of(*b)) supersets[a].push_back(b);
     std::map<const Match*, unsigned> depth;
     auto depth_of = [&](auto&& self, const Match* a) -> unsigned {
@@ -110,18 +181,10 @@ class Closure {
       for (const Match* b : supersets[a]) d = std::max(d, self(self, b) + 1);
       return depth[a] = d;
     };
-    std::vector<Changed> changed;
-    for (const Match* a : affected) {
-      Element& e = elements_.at(*a);
-      e.depth = depth_of(depth_of, a);
-      auto it = before.find(a);
-      const bool same_taps = it != before.end() && it->second.taps == e.taps;
-      if (!same_taps || it->second.depth != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
-    }
-    return changed;
+    for (const Match* a : set) depth_of(depth_of, a);
+    return depth;
   }
 
- private:
   void insert_key(ClosureKey key) { keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key); }
 
   const Match* emplace(Match m, std::vector<ClosureKey> taps) {

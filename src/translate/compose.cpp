@@ -183,7 +183,9 @@ void Translator::State::release(const std::string& sw, const ElementOutput& out,
   auto& st = touch(sw);
   for (std::uint32_t id : out.meters) {
     auto it = st.meters.find(id);
-    if (--it->second.refs == 0) st.meters.erase(it);
+    if (--it->second.refs != 0) continue;
+    record(sw, it->second.value, -1);
+    st.meters.erase(it);
   }
   if (!keep_group) st.group_ids.erase(out.group.group_id);
 }
@@ -196,7 +198,11 @@ void Translator::State::sync(const std::string& sw, Partition& part, const std::
     std::optional<std::uint32_t> keep;
     if (e.out && same_taps) keep = e.out->group.group_id;
     ElementOutput fresh = make_output(sw, *m, e, keep);
-    if (e.out) release(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
+    record(sw, fresh, +1);
+    if (e.out) {
+      record(sw, *e.out, -1);
+      release(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
+    }
     e.out = std::move(fresh);
   }
 }
@@ -207,33 +213,22 @@ void Translator::State::insert_tap(const Tap& t) {
   sync(sw, part, insert_closure(part, t, sw));
 }
 
-// Rebuilds the partition of `t` without it; elements that stay the same keep their rules.
+// Takes `t` out of its partition: elements it alone made go, and those it was part of get
+// rules for their remaining taps; the rest keep theirs.
 void Translator::State::erase_tap(const Tap& t) {
   const std::string& sw = t.sender->switch_name;
   auto& parts = touch(sw).partitions;
   auto found = parts.find(t.sender->port);
   if (found == parts.end()) return;
-  Partition old = std::move(found->second);
-  Partition fresh;
-  for (TapKey k : old.keys())
-    if (k != t.key) insert_closure(fresh, taps.at(k), sw);
-  std::vector<Partition::Changed> changed;
-  for (auto& [m, e] : fresh.elements()) {
-    auto it = old.elements().find(m);
-    if (it != old.elements().end() && it->second.taps == e.taps && it->second.depth == e.depth && it->second.out) {
-      e.out = std::move(it->second.out);
-      it->second.out.reset();
-    } else {
-      changed.push_back(Partition::Changed{&m, false});
-    }
-  }
-  found->second = std::move(fresh);
+  std::vector<Element> gone;
+  const auto changed =
+      found->second.erase(t.key, t.match, [this](TapKey k) -> const Match& { return taps.at(k).match; }, gone);
   sync(sw, found->second, changed);
-  for (auto& [m, e] : old.elements())
-    if (e.out) release(sw, *e.out, false);
-  // Group ids kept by moved outputs were erased by releases above only if they were
-  // not moved; restore any id still in use.
-  for (auto& [m, e] : found->second.elements()) touch(sw).group_ids.insert(e.out->group.group_id);
+  for (const Element& e : gone)
+    if (e.out) {
+      record(sw, *e.out, -1);
+      release(sw, *e.out, false);
+    }
   if (found->second.keys().empty()) parts.erase(found);
 }
 

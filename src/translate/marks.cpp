@@ -89,7 +89,9 @@ void Translator::State::release_route(const RouteKey& rk) {
   for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.target))) {
     auto& rules = touch(hop.switch_name).path_rules;
     auto it = rules.find({hop.in_port, mark});
-    if (--it->second.refs == 0) rules.erase(it);
+    if (--it->second.refs != 0) continue;
+    record(hop.switch_name, it->second.value, -1);
+    rules.erase(it);
   }
   release_mark(rk.stream);
 }
@@ -113,6 +115,7 @@ void Translator::State::add_path_rule(const Hop& hop, std::uint16_t mark, const 
   }
   // Truncation happens on the monitor's own port: OVS cannot truncate into a patch port.
   r.actions.push_back(OutputAction{hop.out_port, recovery ? stream.max_len : std::nullopt});
+  record(hop.switch_name, r, +1);
 }
 
 // The copy table rule of a stream on its sender's switch: meter, then finish the copy.
@@ -128,12 +131,16 @@ void Translator::State::acquire_copy_rule(const std::string& sw, const StreamKey
   r.match.set(Field::vlan_vid, 0x1000U | mark);
   if (key.meter) r.actions.push_back(MeterAction{*key.meter});
   for (auto& a : finish) r.actions.push_back(std::move(a));
+  record(sw, r, +1);
 }
 
 void Translator::State::release_copy_rule(const std::string& sw, const StreamKey& key) {
   auto& rules = touch(sw).copy_rules;
   auto it = rules.find(streams.at(key).value);
-  if (--it->second.refs == 0) rules.erase(it);
+  if (--it->second.refs == 0) {
+    record(sw, it->second.value, -1);
+    rules.erase(it);
+  }
   release_mark(key);
 }
 
@@ -152,6 +159,7 @@ void Translator::State::acquire_meter(const std::string& sw, const TapPolicy& p)
     const RateLimit& rl = *p.rate_limit;
     it->second.value = MeterEntry{it->first, rl.unit == RateLimit::Unit::kbps ? MeterEntry::Unit::kbps : MeterEntry::Unit::pktps,
                                   rl.rate, rl.burst};
+    record(sw, it->second.value, +1);
   }
 }
 

@@ -48,7 +48,6 @@ Translator& Translator::operator=(Translator&&) noexcept = default;
 
 std::uint32_t Translator::add(TapPolicy policy) {
   State& s = *state_;
-  s.changed_switches.clear();
   if (policy.id == 0) policy.id = s.policies.empty() ? 1 : s.policies.rbegin()->first + 1;
   std::vector<Tap> new_taps = s.validate(policy);
   const std::uint32_t id = policy.id;
@@ -75,7 +74,6 @@ std::uint32_t Translator::add(TapPolicy policy) {
 
 void Translator::remove(std::uint32_t id) {
   State& s = *state_;
-  s.changed_switches.clear();
   if (!s.policies.contains(id)) throw Error("policy " + std::to_string(id) + ": no such policy");
   for (bool reverse : {true, false}) {
     auto it = s.taps.find(tap_key(id, reverse));
@@ -97,7 +95,24 @@ std::vector<const TapPolicy*> Translator::policies() const {
   return out;
 }
 
-const std::set<std::string>& Translator::changed_switches() const noexcept { return state_->changed_switches; }
+void Translator::begin_changes() { state_->recording.emplace(); }
+
+PlanDelta Translator::take_changes() {
+  PlanDelta out;
+  if (!state_->recording) return out;
+  auto split = [](const auto& counts, auto& before, auto& after) {
+    for (const auto& [entry, n] : counts) (n < 0 ? before : after).push_back(entry);
+  };
+  for (const auto& [name, c] : *state_->recording) {
+    SwitchDelta d;
+    split(c.flows, d.before.flows, d.after.flows);
+    split(c.groups, d.before.groups, d.after.groups);
+    split(c.meters, d.before.meters, d.after.meters);
+    if (!d.before.empty() || !d.after.empty()) out.emplace(name, std::move(d));
+  }
+  state_->recording.reset();
+  return out;
+}
 
 const Topology& Translator::topology() const noexcept { return state_->topo; }
 const TranslatorOptions& Translator::options() const noexcept { return state_->opt; }

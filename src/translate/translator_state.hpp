@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -88,6 +89,14 @@ struct SwitchState {
   std::set<std::uint32_t> group_ids;
 };
 
+// What a recorded change did to one switch: each entry counted +1 when it appeared and -1
+// when it went, so entries that came and went again cancel out (Translator::take_changes).
+struct SwitchChanges {
+  std::map<FlowRule, int> flows;
+  std::map<GroupEntry, int> groups;
+  std::map<MeterEntry, int> meters;
+};
+
 // Thrown while building rules; add() turns it into a PolicyError for the policy at hand.
 struct LimitError : Error {
   LimitError(std::string f, const std::string& what) : Error(what), field(std::move(f)) {}
@@ -133,14 +142,30 @@ struct Translator::State {
   std::set<std::uint16_t> free_marks;
   std::unordered_map<std::string, std::unordered_map<std::string, std::uint32_t>> next_hop_cache;
   std::map<PortRef, PortRef> peers;
-  std::set<std::string> changed_switches;  // those the last add() or remove() changed
+  std::optional<std::map<std::string, SwitchChanges>> recording;  // between begin_ and take_changes()
 
   State(Topology t, TranslatorOptions o);
 
-  // The state of switch `sw`, noted as changed by the current add() or remove().
-  SwitchState& touch(const std::string& sw) {
-    changed_switches.insert(sw);
-    return switches[sw];
+  // The state of switch `sw`, made when it has none yet.
+  SwitchState& touch(const std::string& sw) { return switches[sw]; }
+
+  // Notes that `entry` appeared on (+1) or went from (-1) switch `sw`, when recording.
+  template <class Entry>
+  void record(const std::string& sw, const Entry& entry, int sign) {
+    if (!recording) return;
+    auto& counts = [&]() -> auto& {
+      SwitchChanges& c = (*recording)[sw];
+      if constexpr (std::is_same_v<Entry, FlowRule>) return c.flows;
+      else if constexpr (std::is_same_v<Entry, GroupEntry>) return c.groups;
+      else return c.meters;
+    }();
+    auto [it, inserted] = counts.try_emplace(entry, 0);
+    if ((it->second += sign) == 0) counts.erase(it);
+  }
+  // Notes the rule and group of an element as appeared (+1) or gone (-1).
+  void record(const std::string& sw, const ElementOutput& out, int sign) {
+    record(sw, out.flow, sign);
+    record(sw, out.group, sign);
   }
 
   // Whether the original, resubmitted into the switch's pipeline, reaches the taps again.

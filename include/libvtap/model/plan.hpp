@@ -26,4 +26,18 @@ struct Plan {
   bool operator==(const Plan&) const = default;
 };
 
+/// What a change did to one switch's plan: the entries it removed or replaced (`before`)
+/// and those it added or replaced them with (`after`). Entries the change left alone are in
+/// neither, so `before` and `after` are as small as the change; an entry replaced by one
+/// with the same key (a flow's table, priority and match; a group's or meter's id) is in
+/// both. Applying `diff(before, after)` to a switch that holds `before` makes the change.
+struct SwitchDelta {
+  SwitchPlan before;
+  SwitchPlan after;
+  bool operator==(const SwitchDelta&) const = default;
+};
+
+/// The deltas of every switch a change touched, by switch name.
+using PlanDelta = std::map<std::string, SwitchDelta>;
+
 }  // namespace vtap

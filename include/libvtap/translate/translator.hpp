@@ -118,9 +118,13 @@ class Translator {
   Plan plan() const;
   /// The state of one switch (empty when it needs none).
   SwitchPlan plan(const std::string& switch_name) const;
-  /// The switches whose plan the last add() or remove() may have changed (a change costs
-  /// what it changes: callers re-plan and diff only these).
-  const std::set<std::string>& changed_switches() const noexcept;
+  /// Starts recording what add() and remove() change, dropping any recording under way.
+  void begin_changes();
+  /// What add() and remove() changed since begin_changes(), per switch, as small as the
+  /// change (a change costs what it changes: callers send exactly this); stops recording.
+  /// Calls that threw are included: what they changed and put back cancels out. Empty when
+  /// nothing was recorded.
+  PlanDelta take_changes();
 
   /// The mark of every stream in use, by stream name: the monitor (or `tunnel IP KEY`), then
   /// `,restore=MAC`, `,max_len=N` and `,meter=N` for copies that have them.
