@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 
 #include "libvtap/model/error.hpp"
 #include "libvtap/translate/explain.hpp"
@@ -395,117 +394,6 @@ TEST(TranslatorProperty, PlanWalkAgreesWithModel) {
             ASSERT_EQ(got, expected) << "round " << round << " packet " << pkt << "\n" << ex.to_string();
           }
       }
-  }
-}
-
-}  // namespace
-}  // namespace vtap
-
-namespace vtap {
-namespace {
-
-// The entries of `plan` without those in `gone`, plus those in `came`, sorted as a plan is.
-template <class T>
-std::vector<T> spliced(std::vector<T> plan, const std::vector<T>& gone, const std::vector<T>& came) {
-  for (const T& g : gone) {
-    auto it = std::find(plan.begin(), plan.end(), g);
-    if (it == plan.end()) ADD_FAILURE() << "the delta removes an entry the plan does not hold: " << g.to_string();
-    else plan.erase(it);
-  }
-  plan.insert(plan.end(), came.begin(), came.end());
-  std::sort(plan.begin(), plan.end());
-  return plan;
-}
-
-SwitchPlan spliced(const SwitchPlan& plan, const SwitchDelta& d) {
-  return SwitchPlan{spliced(plan.meters, d.before.meters, d.after.meters),
-                    spliced(plan.groups, d.before.groups, d.after.groups),
-                    spliced(plan.flows, d.before.flows, d.after.flows)};
-}
-
-// The priority and match of every rewriting rule, by switch.
-std::set<std::string> rewriting_rules(const Plan& plan) {
-  std::set<std::string> out;
-  for (const auto& [name, sp] : plan.switches)
-    for (const FlowRule& f : sp.flows)
-      if (f.table == 0 && !f.match.has(Field::vlan_vid))
-        out.insert(name + " priority=" + std::to_string(f.priority) + "," + f.match.to_string());
-  return out;
-}
-
-TEST(TranslatorChanges, AChangeNamesOnlyTheSwitchesWhosePlanItChanged) {
-  using namespace vtap::testing;
-  Translator t(line(3, {{1, 1}, {2, 1}, {3, 3}, {4, 2}, {5, 2}, {6, 2}}));
-  auto changed = [&](auto&& change) {
-    t.begin_changes();
-    change();
-    std::set<std::string> names;
-    for (const auto& [name, d] : t.take_changes()) names.insert(name);
-    return names;
-  };
-  EXPECT_EQ(changed([&] { t.add(policy(1, 1, 2, 3, "tcp")); }), (std::set<std::string>{"s1", "s2", "s3"}));  // crosses s2
-  EXPECT_EQ(changed([&] { t.add(policy(2, 4, 5, 6, "udp")); }), std::set<std::string>{"s2"});  // all on s2
-  EXPECT_EQ(changed([&] {
-              t.remove(2);
-              t.add(policy(2, 4, 5, 6, "udp"));
-            }),
-            std::set<std::string>{});  // what came and went again cancels out
-  EXPECT_TRUE(t.take_changes().empty()) << "nothing is recorded outside begin_changes()";
-}
-
-// Random adds, removes and refused adds: every switch's plan after a change is its plan
-// before with the delta's `before` taken out and its `after` put in, and the delta holds
-// nothing that stayed the same.
-TEST(TranslatorChanges, ADeltaTurnsThePlanBeforeIntoThePlanAfter) {
-  using namespace vtap::testing;
-  std::mt19937 rng(20261201);
-  const std::vector<std::string> filters{"", "tcp", "udp", "tcp,tp_dst=80", "tcp,tp_src=1000", "ip,nw_ecn=3"};
-  for (int round = 0; round < 20; ++round) {
-    TranslatorOptions o;
-    o.rewrite_destination = round % 2;
-    o.max_composed = 6;  // some adds are refused
-    Translator t(line(3, {{1, 1}, {2, 2}, {3, 3}, {4, 1}, {5, 2}, {6, 3}}), o);
-    std::uniform_int_distribution<int> vm(1, 6), pick(0, static_cast<int>(filters.size()) - 1);
-    for (int step = 0; step < 30; ++step) {
-      const Plan before = t.plan();
-      t.begin_changes();
-      const auto ids = t.policies();
-      if (!ids.empty() && rng() % 3 == 0) {
-        t.remove(ids[rng() % ids.size()]->id);
-      } else {
-        const int s = vm(rng), r = vm(rng), m = vm(rng);
-        if (s == r || m == s || m == r) continue;
-        TapPolicy p = policy(0, s, r, m, filters[pick(rng)]);
-        if (rng() % 4 == 0) p.truncate = static_cast<std::uint16_t>(64 + rng() % 3);
-        if (rng() % 4 == 0) p.rate_limit = RateLimit{RateLimit::Unit::pktps, 100 + static_cast<std::uint32_t>(rng() % 3), 0};
-        if (rng() % 4 == 0) p.direction = Direction::both;
-        try {
-          t.add(p);
-        } catch (const PolicyError&) {
-          // Refused past the bound: its delta must still describe the plan.
-        }
-      }
-      const PlanDelta delta = t.take_changes();
-      const Plan after = t.plan();
-      // Marks and group ids depend on the order of changes; which rewriting rules exist at
-      // which priority does not.
-      std::vector<TapPolicy> remaining;
-      for (const TapPolicy* p : t.policies()) remaining.push_back(*p);
-      EXPECT_EQ(rewriting_rules(after), rewriting_rules(translate(t.topology(), remaining, o)))
-          << "round " << round << " step " << step;
-      for (const std::string name : {"s1", "s2", "s3"}) {
-        const SwitchPlan was = before.switches.contains(name) ? before.switches.at(name) : SwitchPlan{};
-        const SwitchPlan now = after.switches.contains(name) ? after.switches.at(name) : SwitchPlan{};
-        auto d = delta.find(name);
-        if (d == delta.end()) {
-          EXPECT_EQ(was, now) << "round " << round << " step " << step << ": " << name << " changed outside the delta";
-          continue;
-        }
-        EXPECT_EQ(spliced(was, d->second), now) << "round " << round << " step " << step << " " << name;
-        for (const auto& f : d->second.after.flows)
-          EXPECT_EQ(std::count(d->second.before.flows.begin(), d->second.before.flows.end(), f), 0) << f.to_string();
-      }
-    }
   }
 }
 
