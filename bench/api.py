@@ -31,7 +31,6 @@ import itertools
 import json
 import math
 import os
-import re
 import signal
 import socket
 import statistics
@@ -177,24 +176,20 @@ class Api:
         self.conn.close()
 
 
-def start_vtapd(vtapctl: Path, work: Path, switch: str, target: str) -> tuple[subprocess.Popen, str]:
+def start_vtapd(vtapctl: Path, work: Path, switch: str, target: str):
+    """vtapd on bridge ``switch`` (a vtap.sandbox.LoggedProcess) and its API's URL."""
+    from vtap.sandbox import LoggedProcess  # noqa: PLC0415  (vtap is imported where it is needed)
     tokens = work / "tokens.json"
     tokens.write_text(json.dumps({ADMIN_TOKEN: "*"}))
     tokens.chmod(0o600)
-    log = work / "vtapd.log"
-    proc = subprocess.Popen([str(vtapctl), "serve", "--topology", str(work / "topology-a.json"),
-                             "--state", str(work / "vtapd-state.json"), "--switch", f"{switch}={target}",
-                             "--listen", "127.0.0.1:0", "--tokens", str(tokens)],
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if found := re.search(r"API on (http://\S+)", log.read_text(errors="replace")):
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    stop(proc)
-    sys.exit(f"vtapd did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    vtapd = LoggedProcess([vtapctl, "serve", "--topology", work / "topology-a.json", "--state",
+                           work / "vtapd-state.json", "--switch", f"{switch}={target}", "--listen", "127.0.0.1:0",
+                           "--tokens", tokens], work / "vtapd.log")
+    try:
+        return vtapd, vtapd.wait_for(r"API on (http://\S+)", 20).group(1)
+    except BaseException:
+        vtapd.stop()
+        raise
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -348,12 +343,13 @@ def main() -> int:
                 api.close()
             if left != (0, 0):
                 sys.exit(f"policies left after the run (API, Service): {left}")
-            if vtapd.poll() is not None:
+            if not vtapd.running():
                 sys.exit("vtapd exited during the run")
     finally:
-        for proc in (probe, vtapd):
-            if proc is not None:
-                stop(proc)
+        if probe is not None:
+            stop(probe)
+        if vtapd is not None:
+            vtapd.stop()
         for ns in namespaces:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
             subprocess.run(["ip", "link", "del", ns], capture_output=True)

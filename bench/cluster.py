@@ -45,7 +45,6 @@ import math
 import os
 import random
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -103,29 +102,19 @@ class Api:
         self.conn.close()
 
 
-def start_central(vtapctl: Path, farm, topology: Path) -> tuple[subprocess.Popen, str]:
-    """The classic vtapd programming every node's ``br-int`` itself; returns it and its URL."""
-    log = farm.dir / "central.log"
+def start_central(vtapctl: Path, farm, topology: Path):
+    """The classic vtapd programming every node's ``br-int`` itself (a vtap.sandbox.LoggedProcess)
+    and its API's URL."""
+    from vtap.sandbox import LoggedProcess  # noqa: PLC0415  (vtap is imported where it is needed)
     switches = [a for i, node in farm.nodes.items()
                 for a in ("--switch", f"{farm.switch_name(i)}={node.mgmt('br-int')}")]
-    proc = subprocess.Popen([str(vtapctl), "serve", "--topology", str(topology),
-                             "--state", str(farm.dir / "central-state.json"), *switches,
-                             "--listen", "127.0.0.1:0", "--tokens", str(farm.tokens)],
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if found := re.search(r"API on (http://\S+)", log.read_text(errors="replace")):
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    stop(proc)
-    raise RuntimeError(f"the central vtapd did not start:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    from vtap.sandbox import stop_child  # noqa: PLC0415  (vtap is imported where it is needed)
-    stop_child(proc)
+    central = LoggedProcess([vtapctl, "serve", "--topology", topology, "--state", farm.dir / "central-state.json",
+                             *switches, "--listen", "127.0.0.1:0", "--tokens", farm.tokens], farm.dir / "central.log")
+    try:
+        return central, central.wait_for(r"API on (http://\S+)", 120).group(1)
+    except BaseException:
+        central.stop()
+        raise
 
 
 # ------------------------------------------------------------------------ the changes
@@ -266,16 +255,16 @@ def measure_size(vtapctl: Path, n: int, args, notes: list[str]) -> dict:
                 api.close()
                 if status != 200 or json.loads(body)["policies"]:
                     raise RuntimeError(f"policies left in the central vtapd: {status} {body[:300]!r}")
-                hwm_central = max(hwm_central, peak_rss_mb(central.pid))
-                if central.poll() is not None:
+                hwm_central = max(hwm_central, peak_rss_mb(central.proc.pid))
+                if not central.running():
                     raise RuntimeError("the central vtapd exited during the run")
-                stop(central)
+                central.stop()
                 central = None
                 if left := owned_left(farm):
                     notes.append(f"N={n} round {r + 1}: {left} libvtap rules left by the central vtapd")
         finally:
             if central is not None:
-                stop(central)
+                central.stop()
         t1 = time.monotonic()
     result.update(stop_s=round(time.monotonic() - t1, 1), agent_hwm_mb=round(hwm_agent, 1),
                   vtapd_hwm_mb=round(hwm_vtapd, 1), central_hwm_mb=round(hwm_central, 1),

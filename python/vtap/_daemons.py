@@ -1,5 +1,6 @@
 """Processes of the Open vSwitch family: run a command, start detached daemons and stop them by
-pid, never signalling a reused pid (:class:`Daemons`), and ``with`` support for what starts and
+pid, never signalling a reused pid (:class:`Daemons`), children that log to a file
+(:class:`LoggedProcess`), and ``with`` support for what starts and
 stops them (:class:`Lifecycle`).
 
 Package-private: callers import the public names (and ``SBIN``, ``COMMAND_TIMEOUT``) from
@@ -10,6 +11,7 @@ python/vtap/sandbox.py`` imports it from beside itself, without a build).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,6 +122,67 @@ def stop_child(proc: subprocess.Popen, timeout: float = 15.0, sig: int = signal.
         except subprocess.TimeoutExpired:
             proc.kill()
     proc.wait()
+
+
+class LoggedProcess:
+    """A child process (a ``vtapctl serve`` or ``agent``, say) whose output goes to a log
+    file: started, waited on for a line of its log, paused and resumed, stopped (SIGCONT,
+    SIGTERM, then SIGKILL) or killed. It can be started again after a stop or a kill; the
+    log is appended to."""
+
+    def __init__(self, argv: Sequence[object], log: str | os.PathLike, *, start: bool = True):
+        self.argv = [str(a) for a in argv]
+        self.log = Path(log)
+        self.proc: subprocess.Popen | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def wait_for(self, pattern: str, timeout: float = 30.0, *, after: int = 0, count: int = 1) -> re.Match:
+        """The ``count``-th match of the regular expression ``pattern`` in a line of the log
+        (from offset ``after``). Raises OvsError, with the log's end, when the process exits or
+        ``timeout`` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        name = Path(self.argv[0]).name + (f" {self.argv[1]}" if len(self.argv) > 1 else "")
+        while True:
+            found = [m for line in self.text()[after:].splitlines() if (m := re.search(pattern, line))]
+            if len(found) >= count:
+                return found[count - 1]
+            if not self.running():
+                raise OvsError(f"{name} exited:\n{self.text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise OvsError(f"{name} did not print {pattern!r} in {timeout}s:\n{self.text()[-3000:]}")
+            time.sleep(0.05)
+
+    def pause(self) -> None:
+        """SIGSTOP: the process runs no more until :meth:`resume`."""
+        if self.running():
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.running():
+            self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.proc is not None:
+            self.resume()  # a stopped process acts on SIGTERM only once continued
+            stop_child(self.proc, timeout)
+            self.proc = None
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 def _interrupt(signum, frame):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import subprocess
 import tempfile
 import time
@@ -27,7 +26,7 @@ from typing import Any, Sequence
 
 from ._daemons import Lifecycle, OvsError
 from .ovsdb_cluster import OvsdbCluster
-from .sandbox import OvsSandbox, stop_child
+from .sandbox import LoggedProcess, OvsSandbox
 
 __all__ = ["ClusterFarm", "request", "tap", "atoms", "owned_state", "compiled_states", "vm_mac", "vm_ip",
            "TOKENS", "ADMIN", "OWNED"]
@@ -71,46 +70,6 @@ def vm_ip(node: int, vm: int) -> str:
     return f"10.1.{node}.{vm}"
 
 
-class _Process:
-    """A vtapctl daemon with its log; stopped (SIGTERM, then SIGKILL) by :func:`stop_child`."""
-
-    def __init__(self, argv: Sequence[str], log: Path):
-        self.argv = list(argv)
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log.open("a") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_child(self.proc)
-            self.proc = None
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def wait_for(self, pattern: str, timeout: float = 30.0, after: int = 0) -> str:
-        """The first line (of the log past offset ``after``) matching ``pattern``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in self.text()[after:].splitlines():
-                if re.search(pattern, line):
-                    return line
-            if self.proc is None or self.proc.poll() is not None:
-                raise OvsError(f"{self.argv[1]} exited:\n{self.text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise OvsError(f"{self.argv[1]} did not print {pattern!r} in {timeout}s:\n{self.text()[-3000:]}")
-            time.sleep(0.05)
-
-
 class ClusterFarm(Lifecycle):
     """``nodes`` compute nodes with ``vms`` VM ports each, a ``members``-server VTAP cluster and
     one agent per node. :meth:`start_vtapd` adds API servers. ``agent_args``/``translator_args``
@@ -127,8 +86,8 @@ class ClusterFarm(Lifecycle):
         self.keep = keep
         self.cluster = OvsdbCluster(members=members, directory=str(self.dir), keep=keep)
         self.nodes: dict[int, OvsSandbox] = {}
-        self.agents: dict[int, _Process] = {}
-        self.vtapds: list[_Process] = []
+        self.agents: dict[int, LoggedProcess] = {}
+        self.vtapds: list[LoggedProcess] = []
         self.urls: list[str] = []
         self.tokens = self.dir / "tokens.json"
         self.tokens.write_text(json.dumps(TOKENS))
@@ -141,7 +100,6 @@ class ClusterFarm(Lifecycle):
             self.nodes[i] = self._start_node(i)
         for i in self.nodes:
             self.agents[i] = self._agent(i)
-            self.agents[i].start()
         for i in self.nodes:
             self.agents[i].wait_for(r"published node")
 
@@ -180,23 +138,22 @@ class ClusterFarm(Lifecycle):
                 node.capture(f"tun{j}")
         return node
 
-    def _agent(self, i: int) -> _Process:
+    def _agent(self, i: int) -> LoggedProcess:
         node = self.nodes[i]
-        return _Process([self.vtapctl, "agent", "--db", self.cluster.remotes, "--ovsdb", node.db,
-                         "--switch", f"br-int={node.mgmt('br-int')}", *self.agent_args, *self.translator_args],
-                        self.dir / f"agent{i}.log")
+        return LoggedProcess([self.vtapctl, "agent", "--db", self.cluster.remotes, "--ovsdb", node.db,
+                              "--switch", f"br-int={node.mgmt('br-int')}", *self.agent_args, *self.translator_args],
+                             self.dir / f"agent{i}.log")
 
     # ---------------------------------------------------------------- parts
 
     def start_vtapd(self) -> str:
         """Starts one more vtapd on the cluster; returns its API URL."""
         k = len(self.vtapds)
-        p = _Process([self.vtapctl, "serve", "--store", f"ovsdb:{self.cluster.remotes}",
-                      "--unixctl", str(self.dir / f"vtapd{k}.ctl"), "--listen", "127.0.0.1:0",
-                      "--tokens", str(self.tokens), *self.translator_args], self.dir / f"vtapd{k}.log")
-        p.start()
+        p = LoggedProcess([self.vtapctl, "serve", "--store", f"ovsdb:{self.cluster.remotes}",
+                           "--unixctl", str(self.dir / f"vtapd{k}.ctl"), "--listen", "127.0.0.1:0",
+                           "--tokens", str(self.tokens), *self.translator_args], self.dir / f"vtapd{k}.log")
         self.vtapds.append(p)
-        url = re.search(r"API on (http://\S+)", p.wait_for(r"API on http://")).group(1)
+        url = p.wait_for(r"API on (http://\S+)").group(1)
         self.urls.append(url)
         return url
 

@@ -76,13 +76,14 @@ from typing import Sequence
 
 # The processes (run, Daemons, Lifecycle, ...) are in _daemons.py; they are imported from here.
 if __package__:
-    from ._daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, OvsError, alive, interrupt_on_sigterm,
-                           ovs_env, ovs_installed, run, stop_child, stop_process)
+    from ._daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, LoggedProcess, OvsError, alive,
+                           interrupt_on_sigterm, ovs_env, ovs_installed, run, stop_child, stop_process)
 else:  # run as a file (python3 python/vtap/sandbox.py, as the C++ tests do): _daemons.py is beside it
-    from _daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, OvsError, alive,  # type: ignore[no-redef]
-                          interrupt_on_sigterm, ovs_env, ovs_installed, run, stop_child, stop_process)
+    from _daemons import (COMMAND_TIMEOUT, SBIN, Daemons, Lifecycle, LoggedProcess,  # type: ignore[no-redef]
+                          OvsError, alive, interrupt_on_sigterm, ovs_env, ovs_installed, run, stop_child,
+                          stop_process)
 
-__all__ = ["OvsSandbox", "OvsError", "Daemons", "Lifecycle", "read_pcap", "run", "ovs_env", "ovs_installed",
+__all__ = ["OvsSandbox", "OvsError", "Daemons", "Lifecycle", "LoggedProcess", "read_pcap", "run", "ovs_env", "ovs_installed",
            "alive", "stop_process", "stop_child", "interrupt_on_sigterm", "main"]
 
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"

@@ -68,8 +68,7 @@ def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_p
     farm = make_farm(nodes=3)
     url = farm.start_vtapd()
     sender, receiver, monitor = (1, 1), (2, 1), (3, 1)
-    agent3 = farm.agents[3].proc
-    agent3.send_signal(19)  # SIGSTOP: node 3 cannot acknowledge
+    farm.agents[3].pause()  # node 3 cannot acknowledge
     try:
         r = api(url, "POST", "/v1/policies", json=tap(sender, receiver, monitor))
         assert r.status_code == 201, r.text
@@ -79,7 +78,7 @@ def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_p
         assert farm.nodes[1].packets_out("tun3") == [], "a copy left before node 3 could recover it"
         assert farm.dump(1)[0] == []
     finally:
-        agent3.send_signal(18)  # SIGCONT
+        farm.agents[3].resume()
     assert api(url, "GET", f"/v1/policies/{pid}").status_code == 200
     farm.nodes[1].clear_captures()
     # ?wait=applied returns once the change is on every node it touches.
@@ -90,13 +89,13 @@ def test_changes_start_copies_only_once_the_path_can_carry_them(make_farm, tmp_p
     assert len(copies) == 1 and Ether(copies[0])[Dot1Q].vlan == 3000
     assert any("dl_vlan=3000" in f for f in farm.dump(3)[0])
 
-    farm.agents[1].proc.send_signal(19)  # the sender's node cannot acknowledge the removal
+    farm.agents[1].pause()  # the sender's node cannot acknowledge the removal
     try:
         assert api(url, "DELETE", f"/v1/policies/{pid}").status_code == 204
         time.sleep(1.5)
         assert any("dl_vlan=3000" in f for f in farm.dump(3)[0]), "recovery went before the copies stopped"
     finally:
-        farm.agents[1].proc.send_signal(18)
+        farm.agents[1].resume()
     farm.wait_settled()
     assert farm.dump(1)[0] == [] and farm.dump(3)[0] == []
     assert farm.cluster.select("Policy") == [] and farm.cluster.select("Mark") == []

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
-import signal
 import subprocess
 import sys
 import threading
@@ -44,7 +42,7 @@ from vtap_import import import_vtap
 vtap = import_vtap()
 from vtap.cluster_farm import atoms, compiled_states, owned_state  # noqa: E402
 from vtap.ovsdb_cluster import OvsdbCluster  # noqa: E402
-from vtap.sandbox import stop_child  # noqa: E402
+from vtap.sandbox import LoggedProcess, stop_child  # noqa: E402
 from vtap.testbed import Node, Testbed  # noqa: E402
 
 pytestmark = [requires_root("namespaces"),
@@ -82,42 +80,14 @@ for line in iter(sys.stdin.readline, ""):
 """
 
 
-class Daemon:
-    """A vtapctl daemon with its log, stopped (SIGCONT, SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self, argv: list, log: Path):
-        self.log = log
-        self.argv = [str(a) for a in argv]
-        with log.open("a") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for(self, pattern: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in self.text().splitlines():
-                if re.search(pattern, line):
-                    return line
-            assert self.proc.poll() is None, f"{self.argv[1]} exited:\n{self.text()[-3000:]}"
-            assert time.monotonic() < deadline, f"{self.argv[1]} did not print {pattern!r}:\n{self.text()[-3000:]}"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)  # should it be stopped
-        stop_child(self.proc)
-
-
 @dataclass
 class ScaleOut:
     """The testbed, the VTAP cluster, the agents and vtapd of one test."""
 
     tb: Testbed
     cluster: OvsdbCluster
-    agents: dict[str, Daemon]
-    vtapd: Daemon
+    agents: dict[str, LoggedProcess]
+    vtapd: LoggedProcess
     url: str
     vtapctl: Path
 
@@ -157,20 +127,21 @@ def scale_out(vtapctl, tmp_path):
             tb.vm("sender").run("ping", "-c2", "-i0.2", "-W1", tb.vm(peer).ip, check=False)
 
         cluster = stack.enter_context(OvsdbCluster(members=3))
-        agents: dict[str, Daemon] = {}
+        agents: dict[str, LoggedProcess] = {}
         for name, node in tb.nodes.items():
-            agents[name] = Daemon([vtapctl, "agent", "--db", cluster.remotes, "--ovsdb", node.ovs.db,
-                                   "--switch", f"{name}={node.target}", "--interval=500"],
-                                  tmp_path / f"agent-{name}.log")
+            agents[name] = LoggedProcess([vtapctl, "agent", "--db", cluster.remotes, "--ovsdb", node.ovs.db,
+                                          "--switch", f"{name}={node.target}", "--interval=500"],
+                                         tmp_path / f"agent-{name}.log")
             stack.callback(agents[name].stop)
         tokens = tmp_path / "tokens.json"
         tokens.write_text(json.dumps({ADMIN: "*"}))
-        vtapd = Daemon([vtapctl, "serve", "--store", f"ovsdb:{cluster.remotes}", "--unixctl", tmp_path / "vtapd.ctl",
-                        "--listen", "127.0.0.1:0", "--tokens", tokens], tmp_path / "vtapd.log")
+        vtapd = LoggedProcess([vtapctl, "serve", "--store", f"ovsdb:{cluster.remotes}", "--unixctl",
+                               tmp_path / "vtapd.ctl", "--listen", "127.0.0.1:0", "--tokens", tokens],
+                              tmp_path / "vtapd.log")
         stack.callback(vtapd.stop)
         for name, agent in agents.items():
             agent.wait_for(rf"published node {name} ")
-        url = re.search(r"API on (http://\S+)", vtapd.wait_for(r"API on http://")).group(1)
+        url = vtapd.wait_for(r"API on (http://\S+)").group(1)
         yield ScaleOut(tb, cluster, agents, vtapd, url, vtapctl)
 
 
@@ -287,13 +258,13 @@ class Driver:
 
 
 @contextlib.contextmanager
-def stopped(agent: Daemon):
+def stopped(agent: LoggedProcess):
     """The agent's process stopped (SIGSTOP) inside the block: it neither applies nor acknowledges."""
-    agent.proc.send_signal(signal.SIGSTOP)
+    agent.pause()
     try:
         yield
     finally:
-        agent.proc.send_signal(signal.SIGCONT)
+        agent.resume()
 
 
 def wait_until(condition, what: str, timeout: float = 20) -> None:

@@ -13,29 +13,21 @@ import pytest
 
 from test_apply_integration import POLICIES, dump_state, reference_state, switch_args
 from topo_helpers import Network, compile_ok, tcp, topology
-from vtap.sandbox import stop_child  # importable once topo_helpers has imported vtap
+from vtap.sandbox import LoggedProcess  # importable once topo_helpers has imported vtap
 
 
-class Serve:
+class Serve(LoggedProcess):
     """A running ``vtapctl serve``, stopped (SIGTERM, then SIGKILL) on every exit path."""
 
     def __init__(self, vtapctl: Path, net: Network, workdir: Path):
         self.vtapctl, self.state = vtapctl, workdir / "state.json"
-        self.log = workdir / "serve.log"
-        self.proc = subprocess.Popen(
-            [str(vtapctl), "serve", "--topology", str(workdir / "topology.json"), "--state", str(self.state),
-             "--interval=100", *switch_args(net)],
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-        self.wait_for("control socket")
-
-    def wait_for(self, text: str, count: int = 1, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.log.read_text().count(text) >= count:
-                return
-            assert self.proc.poll() is None, f"serve exited: {self.log.read_text()}"
-            time.sleep(0.05)
-        raise AssertionError(f"serve did not print {text!r} {count}x:\n{self.log.read_text()}")
+        super().__init__([vtapctl, "serve", "--topology", workdir / "topology.json", "--state", self.state,
+                          "--interval=100", *switch_args(net)], workdir / "serve.log")
+        try:
+            self.wait_for("control socket")
+        except BaseException:
+            self.stop()
+            raise
 
     def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run([str(self.vtapctl), *args, "--state", str(self.state)],
@@ -43,8 +35,6 @@ class Serve:
         assert not check or result.returncode == 0, result.stderr
         return result
 
-    def stop(self) -> None:
-        stop_child(self.proc, timeout=10)
 
 
 @pytest.fixture
