@@ -10,6 +10,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from prerequisites import missing, requires_root
 from vtap_import import import_vtap
 
 import_vtap()
-from vtap.sandbox import OvsError, OvsSandbox, alive, ovs_installed, read_pcap  # noqa: E402
+from vtap.sandbox import LoggedProcess, OvsError, OvsSandbox, alive, ovs_installed, read_pcap  # noqa: E402
 
 
 def frame(dst="fa:00:00:00:00:02", src="fa:00:00:00:00:01", payload=b"hello") -> bytes:
@@ -341,3 +342,30 @@ def test_netns_mode_runs_vswitchd_in_the_namespace():
             ovs.check_ofport("veth0", 1)
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_logged_process_waits_for_lines_pauses_and_stops(tmp_path):
+    """LoggedProcess: the count-th matching line, SIGSTOP/SIGCONT, a stop that works on a paused
+    process, an exit reported with the log, and a start again that appends to the log."""
+    script = "import sys, time\nfor i in range(1000):\n    print('tick', i, flush=True)\n    time.sleep(0.02)\n"
+    p = LoggedProcess([sys.executable, "-c", script], tmp_path / "ticker.log")
+    try:
+        assert p.wait_for(r"tick (\d+)", count=3).group(1) == "2"
+        p.pause()
+        state = lambda: Path(f"/proc/{p.proc.pid}/stat").read_text().split(")")[1].split()[0]  # noqa: E731
+        deadline = time.monotonic() + 5
+        while state() != "T" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert state() == "T"
+        paused_at = len(p.text())
+        p.resume()
+        p.wait_for(r"tick", after=paused_at)
+        p.pause()
+        p.stop(timeout=5)  # continued, then terminated: not left to SIGKILL's timeout
+        assert not p.running() and p.proc is None
+        with pytest.raises(OvsError, match="exited"):
+            LoggedProcess([sys.executable, "-c", "print('bye')"], tmp_path / "short.log").wait_for("never", 5)
+        p.start()
+        p.wait_for(r"tick 0", count=2)  # the second run's first line, after the first run's
+    finally:
+        p.stop()
