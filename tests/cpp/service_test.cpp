@@ -1,10 +1,12 @@
 // The Service against real ovs-vswitchd processes: lifecycle, tenants, make-before-break,
 // refusal with nothing partial, drift repair, restart of the service (zero modifications)
-// and of the switch daemon (kill -9, repeatedly, under a stream of changes), counters.
+// and of the switch daemon (kill -9, repeatedly, under a stream of changes), random changes
+// sent as deltas, counters.
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "libvtap/model/json.hpp"
 #include "libvtap/service/service.hpp"
@@ -273,6 +275,41 @@ TEST_F(ServiceTest, SwitchDaemonKilledRepeatedlyUnderChangesEndsWithExactlyThePl
   // Each round both switches went away and came back.
   EXPECT_GE(count(Kind::switch_connected), 2u * static_cast<std::size_t>(rounds));
   EXPECT_GE(count(Kind::switch_disconnected), 2u * static_cast<std::size_t>(rounds));
+}
+
+// Changes send only their delta: over random adds, modifies and removes of overlapping,
+// truncated and rate-limited policies, each switch holds exactly the plan after every change,
+// and a reconciliation finds nothing to repair.
+TEST_F(ServiceTest, RandomChangesSendOnlyTheirDeltaAndLeaveExactlyThePlan) {
+  auto service = make_service();
+  std::mt19937 rng(20261201);
+  const char* vms[] = {vm1, vm2, vm3, vm4};
+  const char* filters[] = {"tcp", "udp", "tcp,tp_dst=80", "tcp,tp_src=1000", "ip,nw_ecn=3", "ip"};
+  std::vector<std::uint32_t> ids;
+  for (int step = 0; step < 60; ++step) {
+    const int op = static_cast<int>(rng() % 3);
+    if (op == 2 && !ids.empty()) {
+      const auto at = ids.begin() + static_cast<long>(rng() % ids.size());
+      service->remove(*at);
+      ids.erase(at);
+    } else {
+      const char* s = vms[rng() % 4];
+      const char* r = vms[rng() % 4];
+      const char* m = vms[rng() % 4];
+      if (s == r || m == s || m == r) continue;
+      TapPolicy p = policy(s, r, m, filters[rng() % 6]);
+      if (rng() % 4 == 0) p.truncate = 100;
+      if (rng() % 4 == 0) p.rate_limit = RateLimit{RateLimit::Unit::pktps, 1000, 0};
+      if (op == 1 && !ids.empty()) {
+        p.id = ids[rng() % ids.size()];
+        service->modify(p);
+      } else {
+        ids.push_back(service->add(p));
+      }
+    }
+    ASSERT_EQ(state(), service->plan()) << "step " << step;
+  }
+  EXPECT_EQ(service->reconcile(), 0u);
 }
 
 TEST_F(ServiceTest, CountersFollowTheSwitchesStatistics) {
