@@ -3,7 +3,7 @@
 // this process spent. bench/install.py runs it beside `ovs-ofctl --bundle`.
 //
 //   bench_install --target unix:/path/br.mgmt --topology T.json --policies P.json [--switch s1]
-//                 [--transport native|openvswitch]
+//                 [--transport native|openvswitch] [--bundle-chunk N]
 //
 // Exits 3 when --transport names a transport this build lacks.
 
@@ -35,6 +35,7 @@ double cpu_seconds() {
 
 int main(int argc, char** argv) {
   std::string target, topology, policies, name = "s1", transport_name = "native";
+  vtap::openflow::SessionOptions options;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--target") target = value;
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     else if (key == "--policies") policies = value;
     else if (key == "--switch") name = value;
     else if (key == "--transport") transport_name = value;
+    else if (key == "--bundle-chunk") options.bundle_chunk = std::stoul(value);
   }
   std::shared_ptr<vtap::Transport> transport;
   if (transport_name == "native") transport = vtap::make_native_transport();
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
     for (const auto& p : vtap::load_policies(policies)) translator.add(p);
     const vtap::SwitchPlan plan = translator.plan(name);
 
-    auto connection = transport->connect(target);
+    auto connection = transport->connect(target, options);
     const double cpu_before = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     const vtap::openflow::InstallReport report = connection->install(plan);

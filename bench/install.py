@@ -19,10 +19,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vtap.sandbox import OvsSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "build" / "python")]  # vtap as built by CMake
-from vtap.sandbox import OvsSandbox  # noqa: E402
 
 
 def write_inputs(workdir: Path, n: int) -> None:
@@ -75,6 +77,8 @@ def main() -> int:
     parser.add_argument("--transports", default="native,openvswitch",
                         help="bench_install transports to time; ones this build lacks are skipped")
     args = parser.parse_args()
+    sys.path[:0] = [str(Path(args.build) / "python")]  # vtap as built by CMake into --build
+    from vtap.sandbox import OvsSandbox
     vtapctl = Path(args.build) / "vtapctl"
     bench = Path(args.build) / "bench" / "bench_install"
     with OvsSandbox() as ovs:

@@ -42,5 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   attempt([&] { return vtap::ovs::decode_datapath_id(b); });
   if (vtap::ovs::kind_of(b) == vtap::ovs::Kind::error) (void)vtap::ovs::decode_error(b);
   (void)vtap::ovs::more_follows(b);
+  (void)vtap::ovs::decode_bundle_control(b);
   return 0;
 }

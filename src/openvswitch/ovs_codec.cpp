@@ -395,6 +395,26 @@ Buffer encode_meter_config_request(Version version) {
   return Buffer(ofputil_encode_meter_request(ovs_version(version), OFPUTIL_METER_CONFIG, OFPM13_ALL));
 }
 
+Buffer encode_bundle_control(Version version, const openflow::BundleControl& control) {
+  ofputil_bundle_ctrl_msg bc{control.bundle_id, static_cast<std::uint16_t>(control.type), control.flags};
+  Buffer request(ofputil_encode_bundle_ctrl_request(ovs_version(version), &bc));
+  ofpmsg_update_length(request.get());  // As vconn_bundle_control_transact() does (vconn_send would too).
+  return request;
+}
+
+Buffer encode_bundle_add(Version version, std::uint32_t bundle_id, std::uint16_t flags, ofpbuf& message) {
+  ofpmsg_update_length(&message);
+  ofputil_bundle_add_msg bam{bundle_id, flags, static_cast<const ofp_header*>(message.data)};
+  return Buffer(ofputil_encode_bundle_add(ovs_version(version), &bam));
+}
+
+std::optional<openflow::BundleControl> decode_bundle_control(const ofpbuf& b) noexcept {
+  if (kind_of(b) != Kind::bundle_control) return std::nullopt;
+  ofputil_bundle_ctrl_msg bc{};
+  if (ofputil_decode_bundle_ctrl(static_cast<const ofp_header*>(b.data), &bc)) return std::nullopt;
+  return openflow::BundleControl{bc.bundle_id, static_cast<openflow::BundleControlType>(bc.type), bc.flags};
+}
+
 std::uint64_t decode_datapath_id(const ofpbuf& reply) {
   require_type(reply, OFPTYPE_FEATURES_REPLY, "features");
   Cursor cursor(reply);
@@ -409,6 +429,8 @@ Kind kind_of(const ofpbuf& b) noexcept {
   if (b.size < sizeof(ofp_header) || ofptype_decode(&type, static_cast<const ofp_header*>(b.data))) return Kind::other;
   if (type == OFPTYPE_ERROR) return Kind::error;
   if (type == OFPTYPE_ECHO_REQUEST) return Kind::echo_request;
+  if (type == OFPTYPE_BARRIER_REPLY) return Kind::barrier_reply;
+  if (type == OFPTYPE_BUNDLE_CONTROL) return Kind::bundle_control;
   return Kind::other;
 }
 

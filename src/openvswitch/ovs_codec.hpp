@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -84,8 +85,16 @@ Buffer encode_meter_config_request(openflow::Version version);
 /// The datapath id of an OFPT_FEATURES_REPLY. Throws vtap::Error when it is not one.
 std::uint64_t decode_datapath_id(const ofpbuf& reply);
 
+/// Bundle messages, encoded by OVS: a bundle control request, and `message` (a flow or
+/// group mod from encode(), whose xid it takes) added to bundle `bundle_id`.
+Buffer encode_bundle_control(openflow::Version version, const openflow::BundleControl& control);
+Buffer encode_bundle_add(openflow::Version version, std::uint32_t bundle_id, std::uint16_t flags, ofpbuf& message);
+/// The bundle id and type of an OFPT_BUNDLE_CONTROL reply; nullopt when `b` is not a
+/// well-formed one.
+std::optional<openflow::BundleControl> decode_bundle_control(const ofpbuf& b) noexcept;
+
 /// What kind of message `b` is.
-enum class Kind { error, echo_request, other };
+enum class Kind { error, echo_request, barrier_reply, bundle_control, other };
 Kind kind_of(const ofpbuf& b) noexcept;
 /// True when `b` is a multipart reply with OFPMPF_REPLY_MORE.
 bool more_follows(const ofpbuf& b) noexcept;

@@ -8,11 +8,11 @@
 #include <array>
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 
+#include "ovs_bundle.hpp"
 #include "ovs_c.hpp"
 #include "ovs_codec.hpp"
 #include "ovs_lib.h"
@@ -32,15 +32,6 @@ struct VconnClose {
   void operator()(vconn* v) const noexcept { vconn_close(v); }
 };
 using Vconn = std::unique_ptr<vconn, VconnClose>;
-
-// Frees every ofpbuf of an ovs_list (ofpbuf_list_delete) on scope exit.
-struct BufferList {
-  ovs_list list;
-  BufferList() { ovs_list_init(&list); }
-  ~BufferList() { ofpbuf_list_delete(&list); }
-  BufferList(const BufferList&) = delete;
-  BufferList& operator=(const BufferList&) = delete;
-};
 
 std::error_code system_error(int error) {
   return error == EOF ? openflow::make_error_code(openflow::SessionError::closed)
@@ -122,13 +113,7 @@ class OvsConnection final : public SwitchConnection {
     // Meters first (OVS bundles cannot carry them), confirmed by a barrier.
     for (const auto& m : change.meters_first) send(encode(m));
     barrier("adding meters");
-    const std::size_t chunk = std::max<std::size_t>(1, options_.bundle_chunk);
-    for (std::size_t first = 0; first < change.bundle.size(); first += chunk) {
-      const std::size_t last = std::min(change.bundle.size(), first + chunk);
-      bundle(change, first, last, result);
-      result.messages += last - first;
-      ++result.bundles;
-    }
+    bundles(change, result);
     for (const auto& m : change.meters_last) send(encode(m));
     barrier("deleting meters");
     return result;
@@ -265,31 +250,29 @@ class OvsConnection final : public SwitchConnection {
     if (first_error) refused(*first_error, what);
   }
 
-  // One atomic, ordered bundle of change.bundle[first, last), as ovs-ofctl --bundle sends it.
-  void bundle(const openflow::ChangeSet& change, std::size_t first, std::size_t last, openflow::BundleResult& result) {
-    BufferList requests;
-    std::map<std::uint32_t, std::size_t> index_of;
-    for (std::size_t i = first; i < last; ++i) {
-      Buffer b = encode(change.bundle[i]);
-      index_of.emplace(ovs::xid_of(*b), i);
-      ovs_list_push_back(&requests.list, &b.release()->list_node);
-    }
-    BufferList errors;
+  // change.bundle in bundles of bundle_chunk, pipelined (ovs_bundle.hpp).
+  void bundles(const openflow::ChangeSet& change, openflow::BundleResult& result) {
     ovs::SigpipeGuard guard;
-    const int error = vconn_bundle_transact(live(), &requests.list, OFPBF_ATOMIC | OFPBF_ORDERED, &errors.list);
-    // The switch names a refused message by its xid; the commit's own error comes too.
-    const ofpbuf* any_error = nullptr;
-    for (const ovs_list* n = errors.list.next; n != &errors.list; n = n->next) {
-      const auto* b = reinterpret_cast<const ofpbuf*>(reinterpret_cast<const char*>(n) - offsetof(ofpbuf, list_node));
-      if (auto it = index_of.find(ovs::xid_of(*b)); it != index_of.end()) {
-        result.failed_index = it->second;
-        result.error = ovs::decode_error(*b);
-        refused(*b, "bundle", it->second, &change);
-      }
-      if (!any_error) any_error = b;
+    ovs::BundleOutcome outcome =
+        ovs::send_bundles(live(), version_, change.bundle, options_.bundle_chunk, options_.request_timeout,
+                          [this](const openflow::Message& m) { return encode(m); });
+    result.messages = outcome.result.messages;
+    result.bundles = outcome.result.bundles;
+    if (outcome.io_error) fail(outcome.io_error, "bundle");
+    if (outcome.timed_out) {
+      // Bundles may still be open on the switch: this connection is done with.
+      vconn_.reset();
+      const auto ec = openflow::make_error_code(openflow::SessionError::timed_out);
+      throw TransportError(ec, target_ + ": bundle: " + describe(ec));
     }
-    if (any_error) refused(*any_error, "bundle");
-    if (error) fail(error, "bundle");
+    if (outcome.encode_error) std::rethrow_exception(outcome.encode_error);
+    if (outcome.error) {
+      if (outcome.failed_index) {
+        result.failed_index = outcome.failed_index;
+        result.error = ovs::decode_error(*outcome.error);
+      }
+      refused(*outcome.error, "bundle", outcome.failed_index, &change);
+    }
   }
 
   Vconn vconn_;

@@ -3,7 +3,8 @@
 // deletes back to nothing), for OpenFlow 1.3, 1.4 and 1.5, encoded by
 // vtap::openflow::encode and by OVS (ovs-ofctl text -> parse_ofp_*_str -> ofputil_encode_*).
 // The bytes must be identical; the only exceptions are listed in `canonical_difference`
-// below, and for those the `ovs-ofctl ofp-print` texts must be identical instead.
+// below, and for those the `ovs-ofctl ofp-print` texts must be identical instead. The
+// bundle messages the libopenvswitch transport writes and reads are checked too.
 
 #ifdef VTAP_WITH_OPENVSWITCH
 
@@ -101,6 +102,46 @@ TEST_P(OvsCodecParity, EveryMessageOfEveryRuleKindEncodesLikeOvs) {
   }
   EXPECT_GT(compared, 100U);
   std::cout << "[          ] " << compared << " messages compared, " << identical << " byte-identical\n";
+}
+
+// The bundle messages the libopenvswitch transport writes (ovs_bundle.cpp) and the replies
+// it reads: OVS's bundle control request is libvtap's byte for byte, OVS's bundle add reads
+// back in libvtap as the flow mod it wraps, and a switch's replies as libvtap writes them
+// read in OVS as what they are.
+TEST_P(OvsCodecParity, BundleMessagesMeanTheSameToBothCodecs) {
+  const Version version = GetParam();
+  const BundleControl open{7, BundleControlType::open_request, bundle_atomic | bundle_ordered};
+  const ovs::Buffer control = ovs::encode_bundle_control(version, open);
+  const auto control_bytes = ovs::bytes_of(*control);
+  EXPECT_EQ(encode(open, version, ovs::xid_of(*control)),
+            std::vector<std::uint8_t>(control_bytes.begin(), control_bytes.end()));
+
+  const auto plans = vtap::testing::plan_corpus(VTAP_EXAMPLES_DIR);
+  const ovs::Buffer inner = ovs::encode(FlowMod{FlowModCommand::add, plans.front().plan.flows.front()}, version);
+  const ovs::Buffer add = ovs::encode_bundle_add(version, 7, open.flags, *inner);
+  EXPECT_EQ(ovs::xid_of(*add), ovs::xid_of(*inner));
+  const Frame frame = decode(ovs::bytes_of(*add));
+  const auto* bundle_add = std::get_if<BundleAdd>(&frame.message);
+  ASSERT_NE(bundle_add, nullptr);
+  EXPECT_EQ(bundle_add->bundle_id, 7U);
+  EXPECT_EQ(bundle_add->flags, open.flags);
+  EXPECT_EQ(Message(std::get<FlowMod>(bundle_add->message)), decode(ovs::bytes_of(*inner)).message);
+
+  auto read = [&](const Message& m, auto check) {
+    const std::vector<std::uint8_t> wire = encode(m, version, 42);
+    ofpbuf b;
+    ofpbuf_use_const(&b, wire.data(), wire.size());
+    check(b);
+  };
+  const BundleControl commit{7, BundleControlType::commit_reply, open.flags};
+  read(commit, [&](const ofpbuf& b) {
+    EXPECT_EQ(ovs::kind_of(b), ovs::Kind::bundle_control);
+    EXPECT_EQ(ovs::decode_bundle_control(b), std::optional<BundleControl>(commit));
+  });
+  read(BarrierReply{}, [&](const ofpbuf& b) {
+    EXPECT_EQ(ovs::kind_of(b), ovs::Kind::barrier_reply);
+    EXPECT_EQ(ovs::decode_bundle_control(b), std::nullopt);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, OvsCodecParity, ::testing::Values(Version::of13, Version::of14, Version::of15),

@@ -175,6 +175,77 @@ TEST_P(TransportTest, ARefusedChangeThrowsNamesTheRuleAndLeavesTheSwitchAsItWas)
   EXPECT_EQ(connect()->read_state(), before);
 }
 
+// Sixty flows into table 0, to apply() in bundles of four (the libopenvswitch transport has
+// several on the wire at once).
+SwitchPlan sixty_flows() {
+  SwitchPlan plan;
+  for (std::uint16_t i = 0; i < 60; ++i) {
+    FlowRule r;
+    r.priority = static_cast<std::uint16_t>(100 + i);
+    r.cookie = make_cookie(RuleKind::tap, 900 + i);
+    r.match = Match::parse("tcp,tp_dst=" + std::to_string(1000 + i));
+    r.actions = {OutputAction{1, std::nullopt}};
+    plan.flows.push_back(r);
+  }
+  std::sort(plan.flows.begin(), plan.flows.end());
+  return plan;
+}
+
+// The flows of the first `n` messages of `change`.
+SwitchPlan flows_of(const openflow::ChangeSet& change, std::size_t n) {
+  SwitchPlan out;
+  for (std::size_t i = 0; i < n; ++i) out.flows.push_back(std::get<openflow::FlowMod>(change.bundle[i]).rule);
+  return out;
+}
+
+TEST_P(TransportTest, ARefusalAtTheCommitOfALaterBundleKeepsTheBundlesBeforeItAndNothingAfter) {
+  openflow::SessionOptions o;
+  o.bundle_chunk = 4;
+  auto c = connect("br0", o);
+  // Table 0 takes 21 flows: the bundle of flows 20…23 fails at its commit, on flow 21.
+  ASSERT_TRUE(ovs_->vsctl("-- --id=@ft create Flow_Table flow_limit=21 overflow_policy=refuse "
+                          "-- set bridge br0 flow_tables:0=@ft"));
+  const openflow::ChangeSet change = openflow::diff({}, sixty_flows());
+  try {
+    c->apply(change);
+    FAIL() << "the switch took 60 flows into a table limited to 21";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.code(), openflow::make_error_code(openflow::ErrorCode{openflow::error_type::flow_mod_failed, 1}))
+        << e.what();
+    EXPECT_EQ(e.failed_index(), std::optional<std::size_t>(21)) << e.what();
+  }
+  EXPECT_EQ(c->read_state(), flows_of(change, 20));
+  // The connection goes on.
+  ASSERT_TRUE(ovs_->vsctl("clear bridge br0 flow_tables"));
+  c->install(sixty_flows());
+  EXPECT_EQ(c->read_state(), sixty_flows());
+}
+
+TEST_P(TransportTest, AnAddRefusedOnArrivalInALaterBundleKeepsTheBundlesBeforeItAndNothingAfter) {
+  if (std::get<0>(GetParam()) == "native")
+    GTEST_SKIP() << "the native transport commits a bundle without checking its adds first (no barrier before "
+                    "the commit), so it keeps the rest of the refused bundle and those after it; install() undoes them";
+  openflow::SessionOptions o;
+  o.bundle_chunk = 4;
+  auto c = connect("br0", o);
+  // Table 254 is read-only: OVS refuses the add as it arrives, before any commit.
+  SwitchPlan plan = sixty_flows();
+  plan.flows[37].table = 254;
+  const openflow::ChangeSet change = openflow::diff({}, plan);
+  std::size_t bad = 0;
+  while (std::get<openflow::FlowMod>(change.bundle[bad]).rule.table != 254) ++bad;
+  try {
+    c->apply(change);
+    FAIL() << "the switch took a flow into its read-only table 254";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.failed_index(), std::optional<std::size_t>(bad)) << e.what();
+    EXPECT_NE(std::string(e.what()).find("refusing flow"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(c->read_state(), flows_of(change, bad - bad % 4));
+  c->install(sixty_flows());
+  EXPECT_EQ(c->read_state(), sixty_flows());
+}
+
 TEST_P(TransportTest, ConnectionsWorkFromSeveralThreadsAtOnce) {
   ASSERT_TRUE(bridge("br1", 0x99));
   const auto plans = corpus();

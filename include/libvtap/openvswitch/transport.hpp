@@ -9,7 +9,10 @@
 /// - FlowMods, GroupMods and MeterMods are printed in `ovs-ofctl` syntax
 ///   (FlowRule::to_string() and friends), parsed by OVS's `parse_ofp_*_str` and encoded by
 ///   its `ofputil_encode_*`;
-/// - bundles are sent by `vconn_bundle_transact`, as `ovs-ofctl --bundle` sends them;
+/// - bundles carry what `ovs-ofctl --bundle` sends (`vconn_bundle_transact`: open, the adds,
+///   a barrier to see refused adds, commit), pipelined: each message is encoded as it is
+///   written, and the next bundle's adds go out while the switch checks and commits the
+///   one before (each commit still waits for the bundle before it);
 /// - replies are decoded by OVS's `ofputil_decode_*`.
 ///
 /// Both transports install and read back identical state (tests/cpp/transport_test.cpp
@@ -18,8 +21,8 @@
 /// Differences from the native transport:
 /// - SessionOptions::echo_interval and echo_misses are not used (an OVS management
 ///   connection sends no echo requests; ours answer the switch's, if any);
-///   request_timeout bounds connecting and every request except a bundle commit, which
-///   waits as long as `ovs-ofctl --bundle` does.
+///   request_timeout bounds connecting, every request, and a run of bundles while the
+///   switch neither reads nor answers (which closes the connection).
 /// - SSL key, certificate and CA certificate are process-wide in libopenvswitch: the
 ///   first ssl: connection sets them, and a later one with different files throws Error.
 /// - A switch that shares no version with us gives SessionError::version_mismatch when
