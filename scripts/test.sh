@@ -8,7 +8,9 @@
 #     with build/python on PYTHONPATH, the vtap package; integration tests start their own
 #     private Open vSwitch; one test installs build/ into a temporary prefix);
 #  4. builds each library target (libvtap::core, ::native, ::service, ::api) alone, from
-#     clean, into build-alone/: each layer declares what it needs (VTAP_TARGETS_ALONE=0 skips);
+#     clean, into build-alone/, and, when build/ has libopenvswitch (always in CI),
+#     ::openvswitch and ::cluster into build-alone-ovs/, seeded with build/'s already built
+#     libopenvswitch: each layer declares what it needs (VTAP_TARGETS_ALONE=0 skips);
 #  5. builds the C++ tests again with AddressSanitizer and UndefinedBehaviorSanitizer into
 #     build-asan/ and runs them (VTAP_SANITIZE_TESTS=0 skips this step);
 #  6. builds the libFuzzer targets with clang into build-fuzz/ and runs each for a bounded
@@ -34,10 +36,12 @@ SANITIZE_TESTS="${VTAP_SANITIZE_TESTS:-1}"
 # CMake arguments of every build: in CI, a build without libopenvswitch (whose tests and
 # fuzz target are compiled only with it) is an error, not a smaller build.
 CMAKE_ARGS=()
+IN_CI=0
 ci="${CI:-}"
 case "${ci,,}" in
   "" | 0 | false | no | off) ;;
   *)
+    IN_CI=1
     CMAKE_ARGS+=(-DVTAP_WITH_OPENVSWITCH=ON)
     export VTAP_TEST_WHEEL="${VTAP_TEST_WHEEL:-1}"
     ;;
@@ -61,6 +65,30 @@ if [[ ${VTAP_TARGETS_ALONE:-1} != 0 ]]; then
     cmake --build build-alone --target "$target" >/dev/null
     echo "  $target: built alone"
   done
+  # vtap_openvswitch and vtap_cluster need libopenvswitch, which takes minutes to build from
+  # source: build-alone-ovs/ gets a copy of build/'s (cp -a keeps the timestamps, so its make
+  # finds nothing to do), and between targets only libvtap's own objects and archives are
+  # removed (`--target clean` would remove libopenvswitch.a too, a custom command's output).
+  ovs_lib=openvswitch/openvswitch/lib/.libs/libopenvswitch.a
+  if grep -qx 'VTAP_WITH_OPENVSWITCH:BOOL=ON' build/CMakeCache.txt && [[ -f build/$ovs_lib ]]; then
+    if [[ ! -f build-alone-ovs/$ovs_lib || build/$ovs_lib -nt build-alone-ovs/$ovs_lib ]]; then
+      rm -rf build-alone-ovs/openvswitch
+      mkdir -p build-alone-ovs
+      cp -a build/openvswitch build-alone-ovs/
+    fi
+    cmake -S . -B build-alone-ovs -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTAP_WERROR=ON -DVTAP_BUILD_TESTS=OFF \
+      -DVTAP_BUILD_BENCH=OFF -DVTAP_BUILD_PYTHON=OFF -DVTAP_WITH_OPENVSWITCH=ON >/dev/null
+    for target in vtap_openvswitch vtap_cluster; do
+      rm -rf build-alone-ovs/CMakeFiles/vtap_{core,native,service,api,openvswitch,cluster}.dir build-alone-ovs/libvtap_*.a
+      cmake --build build-alone-ovs --target "$target" >/dev/null
+      echo "  $target: built alone"
+    done
+  elif [[ $IN_CI == 1 ]]; then
+    log "build/ has no libopenvswitch, which CI requires"
+    exit 1
+  else
+    echo "  vtap_openvswitch, vtap_cluster: not built alone (build/ has no libopenvswitch)"
+  fi
 else
   log "each library target built alone: skipped (VTAP_TARGETS_ALONE=0)"
 fi
