@@ -1,5 +1,6 @@
 // Bundles: flow and group modifications applied atomically and in order, in chunks of
-// SessionOptions::bundle_chunk, the refused message named by its xid.
+// SessionOptions::bundle_chunk, the refused message named by its xid. Each chunk is opened,
+// filled, checked by a barrier (an add refused on arrival discards the chunk) and committed.
 
 #include "libvtap/model/error.hpp"
 #include "session_impl.hpp"
@@ -50,26 +51,40 @@ void Session::bundle_impl(std::shared_ptr<const std::vector<Message>> mods, Bund
                       const std::uint32_t xid = impl->write_bundle_add(id, flags, (*run->mods)[i]);
                       if (i == first) first_xid = xid;
                     }
-                    impl->request(BundleControl{id, BundleControlType::commit_request, flags},
-                                  [impl, run, step, first, last, first_xid, fail](std::error_code ec2, std::vector<Frame>) {
-                                    if (!ec2) {
+                    // The switch names a refused message by its xid: at its arrival (a barrier
+                    // after the adds flushes those errors) or at the commit.
+                    auto refused = [impl, run, first, last, first_xid]() -> std::error_code {
+                      for (auto it = impl->stray_errors.begin(); it != impl->stray_errors.end(); ++it) {
+                        const std::uint32_t offset = it->xid - first_xid;
+                        if (offset >= last - first) continue;
+                        run->result.failed_index = first + offset;
+                        run->result.error = std::get<ErrorMessage>(it->message);
+                        impl->stray_errors.erase(it);
+                        return make_error_code(run->result.error->code);
+                      }
+                      return {};
+                    };
+                    auto commit = [impl, run, step, id, first, last, fail, refused] {
+                      impl->request(BundleControl{id, BundleControlType::commit_request, flags},
+                                    [run, step, first, last, fail, refused](std::error_code ec2, std::vector<Frame>) {
+                                      if (ec2) {
+                                        const std::error_code named = refused();
+                                        return fail(named ? named : ec2);
+                                      }
                                       run->result.messages += last - first;
                                       ++run->result.bundles;
                                       run->next = last;
-                                      return (*step)();
-                                    }
-                                    // The switch names the refused message by its xid.
-                                    for (auto it = impl->stray_errors.begin(); it != impl->stray_errors.end(); ++it) {
-                                      const std::uint32_t offset = it->xid - first_xid;
-                                      if (offset >= last - first) continue;
-                                      run->result.failed_index = first + offset;
-                                      run->result.error = std::get<ErrorMessage>(it->message);
-                                      ec2 = make_error_code(run->result.error->code);
-                                      impl->stray_errors.erase(it);
-                                      break;
-                                    }
-                                    fail(ec2);
-                                  });
+                                      (*step)();
+                                    });
+                    };
+                    impl->request(BarrierRequest{}, [impl, id, fail, refused, commit](std::error_code ec2, std::vector<Frame>) {
+                      if (ec2) return fail(ec2);
+                      const std::error_code at_arrival = refused();
+                      if (!at_arrival) return commit();
+                      // Nothing of this bundle goes in: discard it, then report the refusal.
+                      impl->request(BundleControl{id, BundleControlType::discard_request, flags},
+                                    [fail, at_arrival](std::error_code, std::vector<Frame>) { fail(at_arrival); });
+                    });
                     (void)frames;
                   });
   };

@@ -222,9 +222,6 @@ TEST_P(TransportTest, ARefusalAtTheCommitOfALaterBundleKeepsTheBundlesBeforeItAn
 }
 
 TEST_P(TransportTest, AnAddRefusedOnArrivalInALaterBundleKeepsTheBundlesBeforeItAndNothingAfter) {
-  if (std::get<0>(GetParam()) == "native")
-    GTEST_SKIP() << "the native transport commits a bundle without checking its adds first (no barrier before "
-                    "the commit), so it keeps the rest of the refused bundle and those after it; install() undoes them";
   openflow::SessionOptions o;
   o.bundle_chunk = 4;
   auto c = connect("br0", o);
