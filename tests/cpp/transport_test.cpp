@@ -140,6 +140,21 @@ TEST_P(TransportTest, InstallsEveryPlanReadsItBackAndReinstallChangesNothing) {
   EXPECT_EQ(chunked->read_state(), plan);
 }
 
+// `n` tap flows into table 0, sorted: priority 100+i, tcp,tp_dst=1000+i.
+SwitchPlan numbered_flows(std::uint16_t n) {
+  SwitchPlan plan;
+  for (std::uint16_t i = 0; i < n; ++i) {
+    FlowRule r;
+    r.priority = static_cast<std::uint16_t>(100 + i);
+    r.cookie = make_cookie(RuleKind::tap, 900 + i);
+    r.match = Match::parse("tcp,tp_dst=" + std::to_string(1000 + i));
+    r.actions = {OutputAction{1, std::nullopt}};
+    plan.flows.push_back(r);
+  }
+  std::sort(plan.flows.begin(), plan.flows.end());
+  return plan;
+}
+
 TEST_P(TransportTest, ARefusedChangeThrowsNamesTheRuleAndLeavesTheSwitchAsItWas) {
   auto c = connect();
   const auto plans = corpus();
@@ -149,14 +164,7 @@ TEST_P(TransportTest, ARefusedChangeThrowsNamesTheRuleAndLeavesTheSwitchAsItWas)
                           "-- set bridge br0 flow_tables:0=@ft"));
   // A plan with more flows in table 0 than the limit.
   SwitchPlan big = before;
-  for (std::uint16_t i = 0; i < 4; ++i) {
-    FlowRule r;
-    r.priority = static_cast<std::uint16_t>(100 + i);
-    r.cookie = make_cookie(RuleKind::tap, 900 + i);
-    r.match = Match::parse("tcp,tp_dst=" + std::to_string(1000 + i));
-    r.actions = {OutputAction{1, std::nullopt}};
-    big.flows.push_back(r);
-  }
+  for (const FlowRule& r : numbered_flows(4).flows) big.flows.push_back(r);
   std::sort(big.flows.begin(), big.flows.end());
   try {
     c->install(big);
@@ -177,19 +185,7 @@ TEST_P(TransportTest, ARefusedChangeThrowsNamesTheRuleAndLeavesTheSwitchAsItWas)
 
 // Sixty flows into table 0, to apply() in bundles of four (the libopenvswitch transport has
 // several on the wire at once).
-SwitchPlan sixty_flows() {
-  SwitchPlan plan;
-  for (std::uint16_t i = 0; i < 60; ++i) {
-    FlowRule r;
-    r.priority = static_cast<std::uint16_t>(100 + i);
-    r.cookie = make_cookie(RuleKind::tap, 900 + i);
-    r.match = Match::parse("tcp,tp_dst=" + std::to_string(1000 + i));
-    r.actions = {OutputAction{1, std::nullopt}};
-    plan.flows.push_back(r);
-  }
-  std::sort(plan.flows.begin(), plan.flows.end());
-  return plan;
-}
+SwitchPlan sixty_flows() { return numbered_flows(60); }
 
 // The flows of the first `n` messages of `change`.
 SwitchPlan flows_of(const openflow::ChangeSet& change, std::size_t n) {
