@@ -31,11 +31,6 @@ struct IoThread {
   }
 };
 
-std::string describe(std::error_code ec) {
-  return ec.category() == openflow::openflow_category() ? ec.message()
-                                                        : ec.message() + " (" + ec.category().name() + ")";
-}
-
 class NativeConnection final : public SwitchConnection {
  public:
   NativeConnection(std::shared_ptr<IoThread> io, std::shared_ptr<Session> session, std::string target)
@@ -90,13 +85,8 @@ class NativeConnection final : public SwitchConnection {
     });
     auto [ec, result] = future.get();
     if (!ec) return result;
-    std::string what = target_ + ": " + describe(ec);
-    if (result.failed_index) {
-      const auto& m = change.bundle[*result.failed_index];
-      if (const auto* f = std::get_if<openflow::FlowMod>(&m)) what += " refusing flow " + f->rule.to_string();
-      else if (const auto* g = std::get_if<openflow::GroupMod>(&m)) what += " refusing group " + g->group.to_string();
-    }
-    throw TransportError(ec, what, result.failed_index, result.error);
+    throw TransportError(ec, target_ + ": " + openflow::describe(ec) + openflow::refusal(change, result.failed_index),
+                         result.failed_index, result.error);
   }
 
   SwitchStats stats() override {
@@ -140,7 +130,7 @@ class NativeConnection final : public SwitchConnection {
       op(s, [&](std::error_code ec, T value) { promise.set_value({ec, std::move(value)}); });
     });
     auto [ec, value] = future.get();
-    if (ec) throw TransportError(ec, target_ + ": " + what + ": " + describe(ec));
+    if (ec) throw TransportError(ec, target_ + ": " + what + ": " + openflow::describe(ec));
     return std::move(value);
   }
 
@@ -169,7 +159,7 @@ class NativeTransport final : public Transport {
       }
     });
     auto [ec, session] = future.get();
-    if (ec) throw TransportError(ec, parsed.to_string() + ": cannot connect: " + describe(ec));
+    if (ec) throw TransportError(ec, parsed.to_string() + ": cannot connect: " + openflow::describe(ec));
     return std::make_unique<NativeConnection>(io_, std::move(session), parsed.to_string());
   }
 

@@ -38,12 +38,6 @@ std::error_code system_error(int error) {
                       : std::error_code(error, std::system_category());
 }
 
-std::string describe(std::error_code ec) {
-  return ec.category() == openflow::openflow_category() || ec.category() == openflow::session_category()
-             ? ec.message()
-             : ec.message() + " (" + ec.category().name() + ")";
-}
-
 // The SSL files libopenvswitch holds for the whole process, set by the first ssl: target.
 std::mutex ssl_mutex;
 std::optional<std::array<std::string, 3>> ssl_files;
@@ -172,7 +166,7 @@ class OvsConnection final : public SwitchConnection {
   [[noreturn]] void fail(int error, const char* what) {
     const auto ec = system_error(error);
     vconn_.reset();
-    throw TransportError(ec, target_ + ": " + what + ": " + describe(ec));
+    throw TransportError(ec, target_ + ": " + what + ": " + openflow::describe(ec));
   }
 
   // The next message, answering echo requests on the way; throws after request_timeout.
@@ -195,7 +189,7 @@ class OvsConnection final : public SwitchConnection {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) {
         const auto ec = openflow::make_error_code(openflow::SessionError::timed_out);
-        throw TransportError(ec, target_ + ": " + what + ": " + describe(ec));
+        throw TransportError(ec, target_ + ": " + what + ": " + openflow::describe(ec));
       }
       vconn_run_wait(v);
       vconn_recv_wait(v);
@@ -210,12 +204,8 @@ class OvsConnection final : public SwitchConnection {
                             const openflow::ChangeSet* change = nullptr) {
     const openflow::ErrorMessage error = ovs::decode_error(error_message);
     const auto ec = openflow::make_error_code(error.code);
-    std::string text = target_ + ": " + what + ": " + describe(ec);
-    if (index && change) {
-      const auto& m = change->bundle[*index];
-      if (const auto* f = std::get_if<openflow::FlowMod>(&m)) text += " refusing flow " + f->rule.to_string();
-      else if (const auto* g = std::get_if<openflow::GroupMod>(&m)) text += " refusing group " + g->group.to_string();
-    }
+    std::string text = target_ + ": " + what + ": " + openflow::describe(ec);
+    if (change) text += openflow::refusal(*change, index);
     throw TransportError(ec, text, index, error);
   }
 
@@ -263,7 +253,7 @@ class OvsConnection final : public SwitchConnection {
       // Bundles may still be open on the switch: this connection is done with.
       vconn_.reset();
       const auto ec = openflow::make_error_code(openflow::SessionError::timed_out);
-      throw TransportError(ec, target_ + ": bundle: " + describe(ec));
+      throw TransportError(ec, target_ + ": bundle: " + openflow::describe(ec));
     }
     if (outcome.encode_error) std::rethrow_exception(outcome.encode_error);
     if (outcome.error) {
@@ -302,7 +292,7 @@ class OvsTransport final : public Transport {
     if (error) {
       const auto ec = error == EPROTO ? openflow::make_error_code(openflow::SessionError::version_mismatch)
                                       : system_error(error);
-      throw TransportError(ec, name + ": cannot connect: " + describe(ec));
+      throw TransportError(ec, name + ": cannot connect: " + openflow::describe(ec));
     }
     return std::make_unique<OvsConnection>(Vconn(raw), name, options);
   }

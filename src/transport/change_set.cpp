@@ -126,4 +126,12 @@ ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want) {
   return c;
 }
 
+std::string refusal(const ChangeSet& change, std::optional<std::size_t> index) {
+  if (!index || *index >= change.bundle.size()) return "";
+  const Message& m = change.bundle[*index];
+  if (const auto* f = std::get_if<FlowMod>(&m)) return " refusing flow " + f->rule.to_string();
+  if (const auto* g = std::get_if<GroupMod>(&m)) return " refusing group " + g->group.to_string();
+  return "";
+}
+
 }  // namespace vtap::openflow

@@ -53,4 +53,10 @@ ErrorCode to_error_code(std::error_code ec) noexcept {
   return ErrorCode{static_cast<std::uint16_t>(v >> 16), static_cast<std::uint16_t>(v & 0xffff)};
 }
 
+std::string describe(std::error_code ec) {
+  return ec.category() == openflow_category() || ec.category() == session_category()
+             ? ec.message()
+             : ec.message() + " (" + ec.category().name() + ")";
+}
+
 }  // namespace vtap::openflow

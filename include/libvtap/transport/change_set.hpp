@@ -33,6 +33,10 @@ struct ChangeSet {
 /// match agree (then a different cookie or action list is a modification).
 ChangeSet diff(const SwitchPlan& have, const SwitchPlan& want);
 
+/// What the switch refused, for an error message: ` refusing flow TEXT` or ` refusing group
+/// TEXT` for bundle message `index` of `change`; empty for none.
+std::string refusal(const ChangeSet& change, std::optional<std::size_t> index);
+
 /// What a bundle operation did.
 struct BundleResult {
   std::size_t messages = 0;

@@ -3,6 +3,7 @@
 /// The error codes of a connection to a switch: the session's own (version mismatch, dead
 /// peer, time-out, ...) and the OpenFlow errors a switch replies with, as std::error_code.
 
+#include <string>
 #include <system_error>
 
 #include "libvtap/openflow/messages.hpp"
@@ -26,6 +27,9 @@ const std::error_category& openflow_category() noexcept;
 std::error_code make_error_code(ErrorCode e) noexcept;
 /// The OpenFlow error an error_code of openflow_category() carries.
 ErrorCode to_error_code(std::error_code ec) noexcept;
+/// `ec` as a transport error message says it: its message, followed by its category in
+/// parentheses unless it is one of these two (e.g. `Connection refused (system)`).
+std::string describe(std::error_code ec);
 
 }  // namespace vtap::openflow
 
