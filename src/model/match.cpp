@@ -5,6 +5,8 @@
 #include "libvtap/model/match.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,15 +23,48 @@ using namespace match_internal;
 
 namespace {
 
+constexpr std::uint64_t bit(Field f) noexcept { return std::uint64_t{1} << index(f); }
+
+// Bytes one entry takes in a Match: its value, and its mask unless the mask is full.
+inline std::size_t packed_size(Field f, bool exact) noexcept { return field_bytes(f) * (exact ? 1 : 2); }
+
+inline Words load_bytes(const std::uint8_t* at, std::size_t n) noexcept {
+  FieldBytes bytes{};
+  std::memcpy(bytes.data(), at, n);
+  return load(bytes);
+}
+
+// Walks the packed entries of a match in field order.
+struct Cursor {
+  std::uint64_t rest;  // fields not yet passed, the current one included
+  std::uint64_t exact;
+  const std::uint8_t* at;
+
+  Field field() const noexcept { return static_cast<Field>(std::countr_zero(rest)); }
+  bool is_exact() const noexcept { return (exact & bit(field())) != 0; }
+  void next() noexcept {
+    at += packed_size(field(), is_exact());
+    rest &= rest - 1;
+  }
+  // Moves to `f`, which the match has, at or after the current field.
+  void skip_to(Field f) noexcept {
+    while (field() != f) next();
+  }
+  Words value() const noexcept { return load_bytes(at, field_bytes(field())); }
+  Words mask() const noexcept {
+    return is_exact() ? load(full_mask(field())) : load_bytes(at + field_bytes(field()), field_bytes(field()));
+  }
+};
+
 // True when the packets `x` and `y` match have at least one packet in common on this field.
-inline bool entries_compatible(const Match::Entry& x, const Match::Entry& y) noexcept {
-  const Words xv = load(x.value), xm = load(x.mask), yv = load(y.value), ym = load(y.mask);
+inline bool entries_compatible(const Cursor& x, const Cursor& y) noexcept {
+  const Words xv = x.value(), xm = x.mask(), yv = y.value(), ym = y.mask();
   return (((xv.a ^ yv.a) & xm.a & ym.a) | ((xv.b ^ yv.b) & xm.b & ym.b)) == 0;
 }
 
 // True when every packet `x` matches on this field is matched by `y`.
-inline bool entry_within(const Match::Entry& x, const Match::Entry& y) noexcept {
-  const Words xv = load(x.value), xm = load(x.mask), yv = load(y.value), ym = load(y.mask);
+inline bool entry_within(const Cursor& x, const Cursor& y) noexcept {
+  const Words xv = x.value(), xm = x.mask(), yv = y.value(), ym = y.mask();
   return ((xm.a & ym.a) == ym.a) && ((xm.b & ym.b) == ym.b) && ((xv.a & ym.a) == yv.a) &&
          ((xv.b & ym.b) == yv.b);
 }
@@ -80,17 +115,53 @@ Match& Match::set(Field f, const FieldBytes& value, const FieldBytes& mask) {
     erase(f);
     return *this;
   }
-  if (!field_info(f).maskable && mask != full_mask(f)) misuse(f, "field is exact-only and the mask is not full");
-  Entry entry{f, value, mask};
-  for (std::size_t i = 0; i < entry.value.size(); ++i) entry.value[i] &= entry.mask[i];
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), f,
-                                   [](const Entry& e, Field key) { return e.field < key; });
-  if (it != entries_.end() && it->field == f) {
-    *it = entry;
-  } else {
-    entries_.insert(it, entry);
+  const bool exact = mask == full_mask(f);
+  if (!field_info(f).maskable && !exact) misuse(f, "field is exact-only and the mask is not full");
+  erase(f);
+  const std::size_t n = field_bytes(f);
+  std::array<std::uint8_t, 32> packed{};
+  for (std::size_t i = 0; i < n; ++i) {
+    packed[i] = value[i] & mask[i];
+    packed[n + i] = mask[i];
   }
+  splice(offset_of(f), 0, packed.data(), packed_size(f, exact));
+  fields_ |= bit(f);
+  if (exact) exact_ |= bit(f);
   return *this;
+}
+
+std::size_t Match::offset_of(Field f) const noexcept {
+  std::size_t at = 0;
+  for (std::uint64_t before = fields_ & (bit(f) - 1); before != 0; before &= before - 1) {
+    const auto g = static_cast<Field>(std::countr_zero(before));
+    at += packed_size(g, (exact_ & bit(g)) != 0);
+  }
+  return at;
+}
+
+void Match::splice(std::size_t at, std::size_t remove, const std::uint8_t* add, std::size_t n) {
+  const std::size_t size = size_ - remove + n;
+  if (spilled_.empty() && size <= inline_.size()) {
+    std::memmove(inline_.data() + at + n, inline_.data() + at + remove, size_ - at - remove);
+    if (n != 0) std::memcpy(inline_.data() + at, add, n);
+  } else {
+    std::vector<std::uint8_t> bytes(data(), data() + size_);
+    bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + remove));
+    bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(at), add, add + n);
+    spilled_.clear();
+    if (size <= inline_.size()) std::memcpy(inline_.data(), bytes.data(), size);
+    else spilled_ = std::move(bytes);
+  }
+  size_ = static_cast<std::uint16_t>(size);
+}
+
+void Match::append(const Entry& e) {
+  const std::size_t n = field_bytes(e.field);
+  const bool exact = e.mask == full_mask(e.field);
+  splice(size_, 0, e.value.data(), n);
+  if (!exact) splice(size_, 0, e.mask.data(), n);
+  fields_ |= bit(e.field);
+  if (exact) exact_ |= bit(e.field);
 }
 
 Match& Match::set(Field f, std::uint64_t value) {
@@ -134,95 +205,109 @@ Match& Match::set(Field f, const Ipv6Prefix& prefix) {
 }
 
 Match& Match::erase(Field f) noexcept {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), f,
-                                   [](const Entry& e, Field key) { return e.field < key; });
-  if (it != entries_.end() && it->field == f) entries_.erase(it);
+  if ((fields_ & bit(f)) == 0) return *this;
+  splice(offset_of(f), packed_size(f, (exact_ & bit(f)) != 0), nullptr, 0);
+  fields_ &= ~bit(f);
+  exact_ &= ~bit(f);
   return *this;
 }
 
-const Match::Entry* Match::find(Field f) const noexcept {
-  for (const Entry& e : entries_) {
-    if (e.field == f) return &e;
-    if (e.field > f) break;
-  }
-  return nullptr;
+std::optional<Match::Entry> Match::find(Field f) const noexcept {
+  if ((fields_ & bit(f)) == 0) return std::nullopt;
+  const std::size_t at = offset_of(f);
+  return *Entries::iterator(this, fields_ & ~(bit(f) - 1), data() + at);
 }
 
-bool Match::is_exact(Field f) const noexcept {
-  const Entry* e = find(f);
-  return e != nullptr && e->mask == full_mask(f);
-}
+bool Match::is_exact(Field f) const noexcept { return (fields_ & exact_ & bit(f)) != 0; }
 
 std::optional<std::uint64_t> Match::exact_uint(Field f) const noexcept {
-  if (field_info(f).bits > 64) return std::nullopt;
-  const Entry* e = find(f);
-  if (e == nullptr || e->mask != full_mask(f)) return std::nullopt;
-  return to_uint(e->value, field_bytes(f));
+  if (field_info(f).bits > 64 || !is_exact(f)) return std::nullopt;
+  std::uint64_t v = 0;
+  const std::uint8_t* at = data() + offset_of(f);
+  for (std::size_t i = 0; i < field_bytes(f); ++i) v = (v << 8) | at[i];
+  return v;
 }
 
 std::optional<MacAddress> Match::exact_mac(Field f) const noexcept {
-  if (field_info(f).format != FieldFormat::ethernet) return std::nullopt;
-  const Entry* e = find(f);
-  if (e == nullptr || e->mask != full_mask(f)) return std::nullopt;
-  return to_mac(e->value);
+  if (field_info(f).format != FieldFormat::ethernet || !is_exact(f)) return std::nullopt;
+  MacAddress::Bytes b{};
+  std::memcpy(b.data(), data() + offset_of(f), b.size());
+  return MacAddress(b);
 }
 
 std::optional<Match> Match::intersect(const Match& other) const {
-  // Most pairs the translator tries are disjoint: find out before allocating.
+  // Most pairs the translator tries are disjoint: find out before building anything.
   if (!overlaps(other)) return std::nullopt;
-  Match out;
-  out.entries_.reserve(entries_.size() + other.entries_.size());
-  auto a = entries_.begin();
-  auto b = other.entries_.begin();
-  const auto a_end = entries_.end();
-  const auto b_end = other.entries_.end();
+  std::optional<Match> out(std::in_place);
+  auto a = entries().begin(), b = other.entries().begin();
+  const auto a_end = entries().end(), b_end = other.entries().end();
   while (a != a_end || b != b_end) {
-    if (b == b_end || (a != a_end && a->field < b->field)) {
-      out.entries_.push_back(*a++);
-    } else if (a == a_end || b->field < a->field) {
-      out.entries_.push_back(*b++);
+    if (b == b_end || (a != a_end && (*a).field < (*b).field)) {
+      out->append(*a++);
+    } else if (a == a_end || (*b).field < (*a).field) {
+      out->append(*b++);
     } else {
-      Entry e{a->field, {}, {}};
+      Entry e = *a++;
+      const Entry y = *b++;
       for (std::size_t i = 0; i < e.value.size(); ++i) {
-        e.value[i] = static_cast<std::uint8_t>(a->value[i] | b->value[i]);
-        e.mask[i] = static_cast<std::uint8_t>(a->mask[i] | b->mask[i]);
+        e.value[i] = static_cast<std::uint8_t>(e.value[i] | y.value[i]);
+        e.mask[i] = static_cast<std::uint8_t>(e.mask[i] | y.mask[i]);
       }
-      out.entries_.push_back(e);
-      ++a;
-      ++b;
+      out->append(e);
     }
   }
   return out;
 }
 
 bool Match::is_subset_of(const Match& other) const noexcept {
-  auto a = entries_.begin();
-  const auto a_end = entries_.end();
-  for (const Entry& e : other.entries_) {
-    while (a != a_end && a->field < e.field) ++a;
-    if (a == a_end || a->field != e.field || !entry_within(*a, e)) return false;
+  if ((other.fields_ & ~fields_) != 0) return false;
+  Cursor a{fields_, exact_, data()};
+  for (Cursor b{other.fields_, other.exact_, other.data()}; b.rest != 0; b.next()) {
+    a.skip_to(b.field());
+    if (!entry_within(a, b)) return false;
   }
   return true;
 }
 
 bool Match::overlaps(const Match& other) const noexcept {
-  auto a = entries_.begin();
-  auto b = other.entries_.begin();
-  const auto a_end = entries_.end();
-  const auto b_end = other.entries_.end();
-  while (a != a_end && b != b_end) {
-    if (a->field < b->field) {
-      ++a;
-    } else if (b->field < a->field) {
-      ++b;
-    } else {
-      if (!entries_compatible(*a, *b)) return false;
-      ++a;
-      ++b;
-    }
+  Cursor a{fields_, exact_, data()}, b{other.fields_, other.exact_, other.data()};
+  for (std::uint64_t common = fields_ & other.fields_; common != 0; common &= common - 1) {
+    const auto f = static_cast<Field>(std::countr_zero(common));
+    a.skip_to(f);
+    b.skip_to(f);
+    if (!entries_compatible(a, b)) return false;
   }
   return true;
 }
+
+std::strong_ordering Match::operator<=>(const Match& other) const noexcept {
+  if (*this == other) return std::strong_ordering::equal;
+  auto a = entries().begin(), b = other.entries().begin();
+  const auto a_end = entries().end(), b_end = other.entries().end();
+  for (; a != a_end && b != b_end; ++a, ++b)
+    if (const auto order = *a <=> *b; order != 0) return order;
+  if (a == a_end) return b == b_end ? std::strong_ordering::equal : std::strong_ordering::less;
+  return std::strong_ordering::greater;
+}
+
+Match::Entry Match::Entries::iterator::operator*() const noexcept {
+  const auto f = static_cast<Field>(std::countr_zero(rest_));
+  const std::size_t n = field_bytes(f);
+  Entry e{f, {}, {}};
+  std::memcpy(e.value.data(), at_, n);
+  if ((m_->exact_ & bit(f)) != 0) e.mask = full_mask(f);
+  else std::memcpy(e.mask.data(), at_ + n, n);
+  return e;
+}
+
+Match::Entries::iterator& Match::Entries::iterator::operator++() noexcept {
+  const auto f = static_cast<Field>(std::countr_zero(rest_));
+  at_ += packed_size(f, (m_->exact_ & bit(f)) != 0);
+  rest_ &= rest_ - 1;
+  return *this;
+}
+
+std::size_t Match::Entries::size() const noexcept { return static_cast<std::size_t>(std::popcount(m_->fields_)); }
 
 Match reversed(const Match& m) {
   Match out;
@@ -233,24 +318,23 @@ Match reversed(const Match& m) {
 }  // namespace vtap
 
 std::size_t std::hash<vtap::Match>::operator()(const vtap::Match& m) const noexcept {
-  // Word-at-a-time multiply-xorshift over each entry's field, value and mask.
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ m.entries().size();
+  // Word-at-a-time multiply-xorshift over the fields present, the exact ones and the bytes.
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
   const auto mix = [&h](std::uint64_t word) {
     h ^= word + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
   };
-  for (const vtap::Match::Entry& e : m.entries()) {
-    std::uint64_t words[4];
-    std::memcpy(words, e.value.data(), 16);
-    std::memcpy(words + 2, e.mask.data(), 16);
-    mix(static_cast<std::uint64_t>(e.field));
-    mix(words[0]);
-    mix(words[2]);
-    if (vtap::field_bytes(e.field) > 8) {
-      mix(words[1]);
-      mix(words[3]);
-    }
+  mix(m.fields_);
+  mix(m.exact_);
+  const std::uint8_t* at = m.data();
+  for (std::size_t left = m.size_; left != 0;) {
+    std::uint64_t word = 0;
+    const std::size_t n = left < 8 ? left : 8;
+    std::memcpy(&word, at, n);
+    mix(word);
+    at += n;
+    left -= n;
   }
   return static_cast<std::size_t>(h);
 }

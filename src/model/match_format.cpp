@@ -207,7 +207,7 @@ std::string Match::to_string() const {
   const bool skip_eth_type = shorthand != nullptr;
   const bool skip_ip_proto = shorthand != nullptr && shorthand->ip_proto >= 0;
   if (shorthand != nullptr) out += shorthand->name;
-  for (const Entry& e : entries_) {
+  for (const Entry& e : entries()) {
     if ((e.field == Field::eth_type && skip_eth_type) || (e.field == Field::ip_proto && skip_ip_proto)) continue;
     if (!out.empty()) out += ',';
     append_entry(out, *this, e);

@@ -390,7 +390,7 @@ class Parser {
   // Adds value/mask to field `f`.
   void add(Field f, ParsedValue v, std::string_view spelled) {
     std::optional<ParsedValue> before;
-    if (const Match::Entry* old = match_.find(f)) before = ParsedValue{old->value, old->mask};
+    if (const auto old = match_.find(f)) before = ParsedValue{old->value, old->mask};
     if (adds_to(before, f, spelled, v)) match_.set(f, v.value, v.mask);
   }
 

@@ -32,8 +32,8 @@ bool icmpv6_type_is(const Match& m, std::uint64_t type) noexcept { return m.exac
 
 // A VLAN tag is there when vlan_vid asks for the 0x1000 (OFPVID_PRESENT) bit.
 bool has_vlan_tag(const Match& m) noexcept {
-  const Match::Entry* vid = m.find(Field::vlan_vid);
-  return vid != nullptr && (to_uint(vid->value, 2) & 0x1000) != 0;
+  const auto vid = m.find(Field::vlan_vid);
+  return vid && (to_uint(vid->value, 2) & 0x1000) != 0;
 }
 bool is_mpls(const Match& m) noexcept { return eth_type_is(m, 0x8847) || eth_type_is(m, 0x8848); }
 bool is_ipv4(const Match& m) noexcept { return eth_type_is(m, 0x0800); }
@@ -131,7 +131,7 @@ std::string missing_prerequisite_error(const Match& m, Field f, const Prerequisi
 }  // namespace
 
 void Match::check_prerequisites() const {
-  for (const Entry& e : entries_) {
+  for (const Entry& e : entries()) {
     const Prerequisite* p = prerequisite_of(e.field);
     if (p != nullptr && !p->holds(*this)) throw ParseError(missing_prerequisite_error(*this, e.field, *p));
   }

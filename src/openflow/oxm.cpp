@@ -232,10 +232,10 @@ void encode_match(const Match& match, Version version, Writer& out) {
   out.u16(kMatchTypeOxm);
   out.u16(0);  // Length, patched below: it excludes the padding.
   // The match's few fields put in wire order, rather than looking up every field.
-  std::array<const Match::Entry*, field_count> in_order{};
-  for (const Match::Entry& e : match.entries()) in_order[kWireRank[index(e.field)]] = &e;
-  for (const Match::Entry* e : in_order) {
-    if (e == nullptr) continue;
+  std::array<std::optional<Match::Entry>, field_count> in_order{};
+  for (const Match::Entry& e : match.entries()) in_order[kWireRank[index(e.field)]] = e;
+  for (const auto& e : in_order) {
+    if (!e) continue;
     const bool exact = e->mask == full_field_mask(e->field);
     encode_oxm_field(e->field, e->value, exact ? std::nullopt : std::optional<FieldBytes>(e->mask), version, out);
   }

@@ -18,11 +18,15 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "libvtap/model/match.hpp"
 
 namespace vtap::detail {
 
 using ClosureKey = std::uint64_t;
+// Sorted keys; most elements are one tap's match alone.
+using ClosureKeys = boost::container::small_vector<ClosureKey, 2>;
 
 // Thrown by Closure::insert when the closure would grow past its bound; nothing changed.
 struct ClosureBoundError {
@@ -33,13 +37,14 @@ template <class Payload>
 class Closure {
  public:
   struct Element {
-    std::vector<ClosureKey> taps;  // sorted: the keys whose match contains this element
+    ClosureKeys taps;  // the keys whose match contains this element
     unsigned depth = 0;
     std::optional<Payload> out;
   };
   // An element whose taps or depth changed; `same_taps` when only its depth did.
   struct Changed {
     const Match* match;
+    Element* element;
     bool same_taps;
   };
 
@@ -59,8 +64,8 @@ class Closure {
     if (overlapping.empty()) {  // The common case: disjoint from everything here.
       if (elements_.size() + 1 > bound) throw ClosureBoundError{elements_.size() + 1};
       insert_key(key);
-      const Match* added = emplace(m, {key});
-      return {Changed{added, false}};
+      auto& [added, element] = *emplace(m, {key});
+      return {Changed{&added, &element, false}};
     }
 
     // The closure grows by m and by m's intersection with every element it overlaps:
@@ -92,10 +97,10 @@ class Closure {
     }
     std::vector<const Match*> affected = overlapping;
     for (Match& x : fresh) {
-      std::vector<ClosureKey> holders;
+      ClosureKeys holders;
       for (ClosureKey k : related)
         if (x.is_subset_of(match_of(k))) holders.push_back(k);
-      affected.push_back(emplace(std::move(x), std::move(holders)));
+      affected.push_back(&emplace(std::move(x), holders)->first);
     }
 
     // Every strict superset of an affected element overlaps m, so it is affected too:
@@ -107,7 +112,7 @@ class Closure {
       e.depth = depths.at(a);
       auto it = before.find(a);
       const bool same_taps = it != before.end() && it->second.taps == e.taps;
-      if (!same_taps || it->second.depth != e.depth || !e.out) changed.push_back(Changed{a, same_taps});
+      if (!same_taps || it->second.depth != e.depth || !e.out) changed.push_back(Changed{a, &e, same_taps});
     }
     return changed;
   }
@@ -153,7 +158,7 @@ class Closure {
       Element& e = elements_.at(*a);
       const unsigned depth = depths.at(a);
       const bool same_taps = !held_key.contains(a);
-      if (!same_taps || depth != e.depth) changed.push_back(Changed{a, same_taps});
+      if (!same_taps || depth != e.depth) changed.push_back(Changed{a, &e, same_taps});
       e.depth = depth;
     }
     return changed;
@@ -162,7 +167,7 @@ class Closure {
  private:
   // Whether `x` is the intersection of the matches of `keys` (each of which contains it).
   template <class MatchOf>
-  static bool is_intersection(const Match& x, const std::vector<ClosureKey>& keys, MatchOf& match_of) {
+  static bool is_intersection(const Match& x, const ClosureKeys& keys, MatchOf& match_of) {
     Match meet = match_of(keys.front());
     for (std::size_t i = 1; i < keys.size() && meet != x; ++i) meet = *meet.intersect(match_of(keys[i]));
     return meet == x;
@@ -187,16 +192,17 @@ class Closure {
 
   void insert_key(ClosureKey key) { keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key); }
 
-  const Match* emplace(Match m, std::vector<ClosureKey> taps) {
+  typename std::unordered_map<Match, Element>::iterator emplace(Match m, const ClosureKeys& taps) {
     auto [it, inserted] = elements_.try_emplace(std::move(m));
-    it->second.taps = std::move(taps);
+    it->second.taps = taps;
     index_of(it->first).push_back(&it->first);
-    return &it->first;
+    return it;
   }
 
   // Elements whose eth_dst is exact are indexed by it; two elements with different exact
   // eth_dst never overlap, which keeps inserts cheap when policies name their receivers.
-  std::vector<const Match*>& index_of(const Match& m) {
+  using Index = boost::container::small_vector<const Match*, 2>;
+  Index& index_of(const Match& m) {
     if (auto dst = m.exact_mac(Field::eth_dst)) return by_dst_[*dst];
     return unkeyed_;
   }
@@ -215,8 +221,8 @@ class Closure {
 
   std::vector<ClosureKey> keys_;
   std::unordered_map<Match, Element> elements_;
-  std::unordered_map<MacAddress, std::vector<const Match*>> by_dst_;
-  std::vector<const Match*> unkeyed_;
+  std::unordered_map<MacAddress, Index> by_dst_;
+  Index unkeyed_;
 };
 
 }  // namespace vtap::detail

@@ -24,14 +24,14 @@ std::vector<Partition::Changed> Translator::State::insert_closure(Partition& par
 // A single policy's forward group is keyed by the policy's order (the paper's key) in the
 // lower half of the group range; every other group is hashed into the upper half, probing
 // past ids in use.
-std::uint32_t Translator::State::allocate_group(const SwitchState& st, const std::vector<TapKey>& members) const {
+std::uint32_t Translator::State::allocate_group(const SwitchState& st, const TapKeys& members) const {
   const std::uint64_t keyed = opt.groups.size() / 2;
   if (members.size() == 1 && (members[0] & 1U) == 0 && tap_policy(members[0]) - 1ULL < keyed)
     return static_cast<std::uint32_t>(opt.groups.first + (tap_policy(members[0]) - 1ULL));
   const std::uint64_t base = opt.groups.first + keyed, span = opt.groups.size() - keyed;
   std::uint64_t offset = fnv1a(members) % span;
   for (std::uint64_t tried = 0; tried < span; ++tried, offset = (offset + 1) % span)
-    if (!st.group_ids.contains(static_cast<std::uint32_t>(base + offset))) return static_cast<std::uint32_t>(base + offset);
+    if (!st.hashed_group_ids.contains(static_cast<std::uint32_t>(base + offset))) return static_cast<std::uint32_t>(base + offset);
   throw LimitError("filter", "no free group id in the group range " + opt.groups.to_string());
 }
 
@@ -42,7 +42,7 @@ std::uint32_t Translator::State::allocate_group(const SwitchState& st, const std
 // applied by a rule in the copy table the bucket resubmits to, and truncation of remote
 // copies by the recovery rule on the monitor's port.
 std::vector<Action> Translator::State::copy_bucket(const std::string& sw, const Match& m,
-                                                   const std::vector<const Tap*>& contributors, ElementOutput& out) {
+                                                   const Contributors& contributors, ElementOutput& out) {
   StreamKey key;
   // Truncate only if every policy wanting this copy truncates; keep the longest.
   if (std::all_of(contributors.begin(), contributors.end(), [](const Tap* t) { return t->policy->truncate; }))
@@ -106,6 +106,29 @@ std::vector<Action> Translator::State::copy_bucket(const std::string& sw, const 
   return actions;
 }
 
+// The taps of an element grouped by where they copy to (a monitor host, or a tunnel
+// target), in the order of the targets' names: one copy bucket each.
+std::vector<Contributors> Translator::State::copy_targets(const TapKeys& members) const {
+  std::vector<Contributors> targets;
+  auto same_target = [](const Tap* a, const Tap* b) {
+    return a->monitor ? a->monitor == b->monitor : !b->monitor && *a->policy->tunnel == *b->policy->tunnel;
+  };
+  for (TapKey k : members) {
+    const Tap* t = &taps.at(k);
+    auto it = std::find_if(targets.begin(), targets.end(), [&](const auto& g) { return same_target(g.front(), t); });
+    if (it == targets.end()) targets.push_back({t});
+    else it->push_back(t);
+  }
+  auto order = [](const Contributors& g) {
+    const Tap* t = g.front();
+    return std::tuple(t->monitor != nullptr, t->monitor ? t->monitor->name : std::string(),
+                      t->monitor ? TunnelTarget{} : *t->policy->tunnel);
+  };
+  if (targets.size() > 1)
+    std::sort(targets.begin(), targets.end(), [&](const auto& a, const auto& b) { return order(a) < order(b); });
+  return targets;
+}
+
 // Builds (and acquires what it needs for) the rule and group of one element.
 ElementOutput Translator::State::make_output(const std::string& sw, const Match& m, const Element& e,
                                              std::optional<std::uint32_t> keep_group) {
@@ -115,13 +138,10 @@ ElementOutput Translator::State::make_output(const std::string& sw, const Match&
                                    " deep, beyond the highest OpenFlow priority above " + std::to_string(opt.priority));
   ElementOutput out;
   try {
-    std::vector<const Tap*> members;
-    for (TapKey k : e.taps) members.push_back(&taps.at(k));
-
     std::vector<Action> original;
     switch (opt.forwarding) {
       case Forwarding::path: {
-        const Tap* to = *std::find_if(members.begin(), members.end(), [](const Tap* t) { return t->receiver; });
+        const Tap* to = &taps.at(*std::find_if(e.taps.begin(), e.taps.end(), [&](TapKey k) { return taps.at(k).receiver; }));
         original.push_back(OutputAction{*port_toward(sw, *to->receiver), std::nullopt});
         break;
       }
@@ -134,34 +154,11 @@ ElementOutput Translator::State::make_output(const std::string& sw, const Match&
     out.group.type = GroupType::all;
     out.group.buckets.push_back(Bucket{0, std::move(original)});
 
-    // One bucket per distinct copy destination (a monitor host, or a tunnel target), in
-    // the order of their names.
-    std::vector<std::vector<const Tap*>> targets;
-    auto same_target = [](const Tap* a, const Tap* b) {
-      return a->monitor ? a->monitor == b->monitor : !b->monitor && *a->policy->tunnel == *b->policy->tunnel;
-    };
-    for (const Tap* t : members) {
-      auto it = std::find_if(targets.begin(), targets.end(), [&](const auto& g) { return same_target(g.front(), t); });
-      if (it == targets.end()) targets.push_back({t});
-      else it->push_back(t);
-    }
-    auto order = [](const std::vector<const Tap*>& g) {
-      const Tap* t = g.front();
-      return std::tuple(t->monitor != nullptr, t->monitor ? t->monitor->name : std::string(),
-                        t->monitor ? TunnelTarget{} : *t->policy->tunnel);
-    };
-    if (targets.size() > 1)
-      std::sort(targets.begin(), targets.end(), [&](const auto& a, const auto& b) { return order(a) < order(b); });
     std::uint32_t bucket_id = 1;
-    for (const auto& contributors : targets) {
+    for (const auto& contributors : copy_targets(e.taps))
       out.group.buckets.push_back(Bucket{bucket_id++, copy_bucket(sw, m, contributors, out)});
-      auto& owners = out.bucket_policies.emplace_back();
-      for (const Tap* t : contributors) owners.push_back(t->policy->id);
-      std::sort(owners.begin(), owners.end());
-      owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
-    }
     out.group.group_id = keep_group ? *keep_group : allocate_group(st, e.taps);
-    st.group_ids.insert(out.group.group_id);
+    if (!keyed_group(out.group.group_id)) st.hashed_group_ids.insert(out.group.group_id);
 
     out.flow.table = opt.table;
     out.flow.priority = static_cast<std::uint16_t>(opt.priority + e.depth);
@@ -187,14 +184,14 @@ void Translator::State::release(const std::string& sw, const ElementOutput& out,
     record(sw, it->second.value, -1);
     st.meters.erase(it);
   }
-  if (!keep_group) st.group_ids.erase(out.group.group_id);
+  if (!keep_group) st.hashed_group_ids.erase(out.group.group_id);
 }
 
 // Gives every changed element rules matching its taps and depth: new state first, then
 // the old released, so marks and paths shared with the old state stay where they are.
-void Translator::State::sync(const std::string& sw, Partition& part, const std::vector<Partition::Changed>& changed) {
-  for (const auto& [m, same_taps] : changed) {
-    Element& e = part.elements().at(*m);
+void Translator::State::sync(const std::string& sw, const std::vector<Partition::Changed>& changed) {
+  for (const auto& [m, element, same_taps] : changed) {
+    Element& e = *element;
     std::optional<std::uint32_t> keep;
     if (e.out && same_taps) keep = e.out->group.group_id;
     ElementOutput fresh = make_output(sw, *m, e, keep);
@@ -210,7 +207,7 @@ void Translator::State::sync(const std::string& sw, Partition& part, const std::
 void Translator::State::insert_tap(const Tap& t) {
   const std::string& sw = t.sender->switch_name;
   Partition& part = touch(sw).partitions[t.sender->port];
-  sync(sw, part, insert_closure(part, t, sw));
+  sync(sw, insert_closure(part, t, sw));
 }
 
 // Takes `t` out of its partition: elements it alone made go, and those it was part of get
@@ -223,7 +220,7 @@ void Translator::State::erase_tap(const Tap& t) {
   std::vector<Element> gone;
   const auto changed =
       found->second.erase(t.key, t.match, [this](TapKey k) -> const Match& { return taps.at(k).match; }, gone);
-  sync(sw, found->second, changed);
+  sync(sw, changed);
   for (const Element& e : gone)
     if (e.out) {
       record(sw, *e.out, -1);

@@ -17,7 +17,7 @@ std::string entry_text(const Match::Entry& e) {
 // Why `packet` is not inside `m`: the first field it lacks or contradicts.
 std::string mismatch(const Match& packet, const Match& m) {
   for (const auto& need : m.entries()) {
-    const auto* have = packet.find(need.field);
+    const auto have = packet.find(need.field);
     if (!have) return "needs " + entry_text(need) + ", packet does not say " + std::string(field_info(need.field).name);
     Match single;
     single.set(have->field, have->value, have->mask);
@@ -40,7 +40,7 @@ const Host* sender_of(const Topology& topo, const Match& packet) {
   }
   for (Field f : {Field::ipv4_src, Field::ipv6_src}) {
     if (!packet.is_exact(f)) continue;
-    const auto* e = packet.find(f);
+    const auto e = packet.find(f);
     IpAddress ip;
     if (f == Field::ipv4_src) {
       ip = Ipv4Address((std::uint32_t{e->value[0]} << 24) | (std::uint32_t{e->value[1]} << 16) |

@@ -116,8 +116,7 @@ class Walker {
                        p.fields.set(a.field, a.value, full);
                      },
                      [&](const PushVlanAction&) {
-                       const auto* tag = p.fields.find(Field::vlan_vid);
-                       p.vlan_stack.push_back(tag ? std::optional(*tag) : std::nullopt);
+                       p.vlan_stack.push_back(p.fields.find(Field::vlan_vid));
                        p.fields.set(Field::vlan_vid, 0x1000, 0x1fff);
                      },
                      [&](const PopVlanAction&) {
@@ -143,8 +142,8 @@ class Walker {
     const Switch* s = topo_.find_switch(sw);
     if (s && (s->tunnel_port == port ||
               std::any_of(s->tunnel_ports.begin(), s->tunnel_ports.end(), [&](const auto& t) { return t.second == port; }))) {
-      const auto* dst = p.fields.find(Field::tun_dst);
-      const auto* key = p.fields.find(Field::tun_id);
+      const auto dst = p.fields.find(Field::tun_dst);
+      const auto key = p.fields.find(Field::tun_id);
       out_.push_back("tunnel " + (dst ? Ipv4Address(static_cast<std::uint32_t>(uint_of(*dst))).to_string() : "?") +
                      " key " + (key ? std::to_string(uint_of(*key)) : "?"));
       return;

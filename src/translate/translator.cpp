@@ -154,16 +154,27 @@ SwitchPlan Translator::plan(const std::string& switch_name) const {
   return out;
 }
 
+namespace {
+void sort_unique(std::vector<std::uint32_t>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+}  // namespace
+
 std::vector<TapRule> Translator::tap_rules(const std::string& switch_name) const {
   std::vector<TapRule> out;
   auto found = state_->switches.find(switch_name);
   if (found == state_->switches.end()) return out;
   for (const auto& [port, part] : found->second.partitions)
     for (const auto& [m, e] : part.elements()) {
-      TapRule r{e.out->flow.cookie, e.out->group.group_id, {}, e.out->bucket_policies};
+      TapRule r{e.out->flow.cookie, e.out->group.group_id, {}, {}};
       for (TapKey k : e.taps) r.policies.push_back(tap_policy(k));
-      std::sort(r.policies.begin(), r.policies.end());
-      r.policies.erase(std::unique(r.policies.begin(), r.policies.end()), r.policies.end());
+      sort_unique(r.policies);
+      for (const Contributors& contributors : state_->copy_targets(e.taps)) {
+        auto& owners = r.buckets.emplace_back();
+        for (const Tap* t : contributors) owners.push_back(t->policy->id);
+        sort_unique(owners);
+      }
       out.push_back(std::move(r));
     }
   std::sort(out.begin(), out.end(), [](const TapRule& a, const TapRule& b) { return a.group_id < b.group_id; });

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "closure.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/translate/translator.hpp"
@@ -29,6 +31,7 @@ namespace vtap::detail {
 
 // A tap is one direction of one policy: the unit the closure composes.
 using TapKey = ClosureKey;
+using TapKeys = ClosureKeys;
 constexpr TapKey tap_key(std::uint32_t policy_id, bool reverse) noexcept {
   return (static_cast<TapKey>(policy_id) << 1) | (reverse ? 1U : 0U);
 }
@@ -64,11 +67,13 @@ struct RouteKey {
 struct ElementOutput {
   FlowRule flow;
   GroupEntry group;
-  std::vector<RouteKey> routes;        // marked copies to remote monitors
+  boost::container::small_vector<RouteKey, 1> routes;  // marked copies to remote monitors
   std::vector<StreamKey> copy_rules;   // copies finished in the copy table
   std::vector<std::uint32_t> meters;
-  std::vector<std::vector<std::uint32_t>> bucket_policies;  // per copy bucket: whose copies
 };
+
+// The taps that want copies sent to one target.
+using Contributors = boost::container::small_vector<const Tap*, 2>;
 
 // The rewriting rules of one sender port: the closure of its taps' matches, each element
 // carrying the OpenFlow state made for it.
@@ -86,7 +91,9 @@ struct SwitchState {
   std::map<std::pair<std::uint32_t, std::uint16_t>, Counted<FlowRule>> path_rules;  // (in_port, mark)
   std::map<std::uint16_t, Counted<FlowRule>> copy_rules;  // by mark, in the copy table
   std::map<std::uint32_t, Counted<MeterEntry>> meters;
-  std::set<std::uint32_t> group_ids;
+  // Group ids taken in the hashed half of the range. The keyed half needs no record: its
+  // ids follow from the ids of policies, and each is the group of one element.
+  std::set<std::uint32_t> hashed_group_ids;
 };
 
 // What a recorded change did to one switch: each entry counted +1 when it appeared and -1
@@ -103,7 +110,7 @@ struct LimitError : Error {
   std::string field;
 };
 
-inline std::uint32_t fnv1a(const std::vector<TapKey>& keys) noexcept {
+inline std::uint32_t fnv1a(const TapKeys& keys) noexcept {
   std::uint32_t h = 2166136261U;
   for (TapKey k : keys)
     for (int i = 0; i < 8; ++i) h = (h ^ static_cast<std::uint8_t>(k >> (8 * i))) * 16777619U;
@@ -199,13 +206,15 @@ struct Translator::State {
   // ---- composition and rule building (compose.cpp) ----------------------------------
 
   std::vector<Partition::Changed> insert_closure(Partition& part, const Tap& t, const std::string& sw);
-  std::uint32_t allocate_group(const SwitchState& st, const std::vector<TapKey>& members) const;
-  std::vector<Action> copy_bucket(const std::string& sw, const Match& m, const std::vector<const Tap*>& contributors,
+  std::uint32_t allocate_group(const SwitchState& st, const TapKeys& members) const;
+  std::vector<Contributors> copy_targets(const TapKeys& members) const;
+  bool keyed_group(std::uint32_t group_id) const noexcept { return group_id - opt.groups.first < opt.groups.size() / 2; }
+  std::vector<Action> copy_bucket(const std::string& sw, const Match& m, const Contributors& contributors,
                                   ElementOutput& out);
   ElementOutput make_output(const std::string& sw, const Match& m, const Element& e,
                             std::optional<std::uint32_t> keep_group);
   void release(const std::string& sw, const ElementOutput& out, bool keep_group);
-  void sync(const std::string& sw, Partition& part, const std::vector<Partition::Changed>& changed);
+  void sync(const std::string& sw, const std::vector<Partition::Changed>& changed);
   void insert_tap(const Tap& t);
   void erase_tap(const Tap& t);
 };

@@ -38,10 +38,12 @@ void expect_misuse(Fn&& fn, const std::string& needle) {
 TEST(MatchSet, CanonicalisesSortsAndRemoves) {
   Match m;
   m.set(Field::tcp_dst, 80).set(Field::ip_proto, 6).set(Field::eth_type, 0x0800);
+  const std::vector<Match::Entry> entries(m.entries().begin(), m.entries().end());
   ASSERT_EQ(m.entries().size(), 3U);
-  EXPECT_EQ(m.entries()[0].field, Field::eth_type);
-  EXPECT_EQ(m.entries()[1].field, Field::ip_proto);
-  EXPECT_EQ(m.entries()[2].field, Field::tcp_dst);
+  ASSERT_EQ(entries.size(), 3U);
+  EXPECT_EQ(entries[0].field, Field::eth_type);
+  EXPECT_EQ(entries[1].field, Field::ip_proto);
+  EXPECT_EQ(entries[2].field, Field::tcp_dst);
   EXPECT_EQ(m.to_string(), "tcp,tp_dst=80");
   EXPECT_EQ(m, Match::parse("tcp,tp_dst=80"));
 
@@ -227,8 +229,8 @@ bool holds(const Match& m, const Packet& p) {
 Packet subset_witness(const Match& a, const Match& b) {
   Packet p{};
   for (std::size_t f = 0; f < field_count; ++f) {
-    const Match::Entry* ea = a.find(static_cast<Field>(f));
-    const Match::Entry* eb = b.find(static_cast<Field>(f));
+    const auto ea = a.find(static_cast<Field>(f));
+    const auto eb = b.find(static_cast<Field>(f));
     const std::size_t n = field_bytes(static_cast<Field>(f));
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t want_b = eb ? eb->value[i] : 0;
@@ -245,8 +247,8 @@ Packet subset_witness(const Match& a, const Match& b) {
 Packet overlap_witness(const Match& a, const Match& b) {
   Packet p{};
   for (std::size_t f = 0; f < field_count; ++f) {
-    const Match::Entry* ea = a.find(static_cast<Field>(f));
-    const Match::Entry* eb = b.find(static_cast<Field>(f));
+    const auto ea = a.find(static_cast<Field>(f));
+    const auto eb = b.find(static_cast<Field>(f));
     for (std::size_t i = 0; i < sizeof(FieldBytes); ++i) {
       const std::uint8_t a_mask = ea ? ea->mask[i] : 0;
       p[f][i] = static_cast<std::uint8_t>((ea ? ea->value[i] : 0) | (~a_mask & (eb ? eb->value[i] : 0)));

@@ -107,8 +107,8 @@ class ValidMatchGenerator {
       case 2: m.set(Field::vlan_vid, 0); break;
       default: m.set(Field::vlan_vid, rng_() & 0x1fff, rng_() & 0x1fff); break;
     }
-    const Match::Entry* vid = m.find(Field::vlan_vid);
-    if (vid != nullptr && (vid->value[0] & 0x10) != 0 && coin(50)) m.set(Field::vlan_pcp, rng_() % 8);
+    const auto vid = m.find(Field::vlan_vid);
+    if (vid && (vid->value[0] & 0x10) != 0 && coin(50)) m.set(Field::vlan_pcp, rng_() % 8);
   }
 
   // A random value; for maskable fields a random full, prefix or arbitrary mask.

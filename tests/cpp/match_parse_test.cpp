@@ -15,17 +15,19 @@ namespace {
 
 TEST(MatchText, ParsedEntriesHoldExpectedBytes) {
   const Match m = Match::parse("tcp,nw_src=10.1.2.3/8,tp_dst=80,dl_vlan=7");
+  const std::vector<Match::Entry> entries(m.entries().begin(), m.entries().end());
   ASSERT_EQ(m.entries().size(), 5U);
-  EXPECT_EQ(m.entries()[0].field, Field::eth_type);
-  EXPECT_EQ(m.entries()[1].field, Field::vlan_vid);
-  EXPECT_EQ(m.entries()[2].field, Field::ipv4_src);
-  EXPECT_EQ(m.entries()[3].field, Field::ip_proto);
-  EXPECT_EQ(m.entries()[4].field, Field::tcp_dst);
+  ASSERT_EQ(entries.size(), 5U);
+  EXPECT_EQ(entries[0].field, Field::eth_type);
+  EXPECT_EQ(entries[1].field, Field::vlan_vid);
+  EXPECT_EQ(entries[2].field, Field::ipv4_src);
+  EXPECT_EQ(entries[3].field, Field::ip_proto);
+  EXPECT_EQ(entries[4].field, Field::tcp_dst);
   EXPECT_EQ(m.exact_uint(Field::eth_type), 0x0800U);
   EXPECT_EQ(m.exact_uint(Field::vlan_vid), 0x1007U);
   EXPECT_EQ(m.exact_uint(Field::tcp_dst), 80U);
-  const Match::Entry* src = m.find(Field::ipv4_src);
-  ASSERT_NE(src, nullptr);
+  const auto src = m.find(Field::ipv4_src);
+  ASSERT_TRUE(src.has_value());
   EXPECT_EQ(src->value, (FieldBytes{10, 0, 0, 0}));
   EXPECT_EQ(src->mask, (FieldBytes{0xff, 0, 0, 0}));
   EXPECT_FALSE(m.exact_uint(Field::ipv4_src).has_value());  // masked

@@ -11,13 +11,12 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/container/small_vector.hpp>
 
 #include "libvtap/model/address.hpp"
 
@@ -132,16 +131,19 @@ class Match {
   /// Removes `f` (makes it a wildcard).
   Match& erase(Field f) noexcept;
 
-  const Entry* find(Field f) const noexcept;
-  bool has(Field f) const noexcept { return find(f) != nullptr; }
+  /// The constraint on `f`, if any.
+  std::optional<Entry> find(Field f) const noexcept;
+  bool has(Field f) const noexcept { return (fields_ & (std::uint64_t{1} << static_cast<unsigned>(f))) != 0; }
   /// True when `f` is present with a full mask.
   bool is_exact(Field f) const noexcept;
   /// The value of `f` as a number when present with a full mask.
   std::optional<std::uint64_t> exact_uint(Field f) const noexcept;
   std::optional<MacAddress> exact_mac(Field f) const noexcept;
 
-  std::span<const Entry> entries() const noexcept { return {entries_.data(), entries_.size()}; }
-  bool empty() const noexcept { return entries_.empty(); }
+  class Entries;
+  /// The constraints in field order, as Entry values.
+  Entries entries() const noexcept;
+  bool empty() const noexcept { return fields_ == 0; }
 
   /// Throws ParseError naming the first field whose prerequisite is not in this match.
   void check_prerequisites() const;
@@ -153,17 +155,80 @@ class Match {
   /// True when at least one packet is matched by both.
   bool overlaps(const Match& other) const noexcept;
 
-  std::strong_ordering operator<=>(const Match& other) const noexcept {
-    return std::lexicographical_compare_three_way(entries_.begin(), entries_.end(), other.entries_.begin(),
-                                                  other.entries_.end());
+  /// Orders as the sequences of entries() compare.
+  std::strong_ordering operator<=>(const Match& other) const noexcept;
+  bool operator==(const Match& other) const noexcept {
+    return fields_ == other.fields_ && exact_ == other.exact_ && size_ == other.size_ &&
+           std::memcmp(data(), other.data(), size_) == 0;
   }
-  bool operator==(const Match& other) const noexcept { return entries_ == other.entries_; }
 
  private:
-  // Sorted by field, unique. Inline storage: matches are built, intersected and copied on
-  // the translator's hot path, and almost all have fewer than ten fields.
-  boost::container::small_vector<Entry, 10> entries_;
+  friend struct std::hash<Match>;
+  // Compact, because matches are built, intersected, hashed and copied on the translator's
+  // hot path: a bit per constrained field, a bit per field whose mask is full, and the
+  // fields' bytes packed in field order: field_bytes(f) value bytes, then as many mask
+  // bytes unless the mask is full. Canonical, so equal matches have equal bytes. The bytes
+  // are inline up to what almost every match needs (in_port, both MAC and IP addresses,
+  // dl_type, nw_proto, tp_dst and metadata take 37), in `spilled_` beyond.
+  std::uint64_t fields_ = 0;
+  std::uint64_t exact_ = 0;
+  std::uint16_t size_ = 0;
+  std::array<std::uint8_t, 48> inline_{};
+  std::vector<std::uint8_t> spilled_;  // empty unless size_ > inline_.size()
+
+  const std::uint8_t* data() const noexcept { return spilled_.empty() ? inline_.data() : spilled_.data(); }
+  // Where the bytes of `f` start (or would start).
+  std::size_t offset_of(Field f) const noexcept;
+  // Replaces `remove` bytes at `at` with the `n` bytes at `add`.
+  void splice(std::size_t at, std::size_t remove, const std::uint8_t* add, std::size_t n);
+  // Appends `e`, canonical and after every field present.
+  void append(const Entry& e);
 };
+
+/// The entries of a Match in field order: a forward range of Entry values, valid while the
+/// match is unchanged.
+class Match::Entries {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::forward_iterator_tag;
+    using value_type = Entry;
+    using difference_type = std::ptrdiff_t;
+    using reference = Entry;
+    using pointer = void;
+
+    iterator() = default;
+    Entry operator*() const noexcept;
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+      iterator was = *this;
+      ++*this;
+      return was;
+    }
+    bool operator==(const iterator& other) const noexcept { return rest_ == other.rest_; }
+
+   private:
+    friend class Entries;
+    friend class Match;
+    iterator(const Match* m, std::uint64_t rest, const std::uint8_t* at) noexcept : m_(m), rest_(rest), at_(at) {}
+    const Match* m_ = nullptr;
+    std::uint64_t rest_ = 0;  // fields not yet passed, the current one included
+    const std::uint8_t* at_ = nullptr;
+  };
+
+  iterator begin() const noexcept { return {m_, m_->fields_, m_->data()}; }
+  iterator end() const noexcept { return {m_, 0, nullptr}; }
+  std::size_t size() const noexcept;
+  bool empty() const noexcept { return m_->fields_ == 0; }
+
+ private:
+  friend class Match;
+  explicit Entries(const Match* m) noexcept : m_(m) {}
+  const Match* m_;
+};
+
+inline Match::Entries Match::entries() const noexcept { return Entries(this); }
 
 /// The same match seen in the opposite direction: every source field swapped with its
 /// destination counterpart (eth, IPv4, IPv6, ARP, TCP, UDP, SCTP).
