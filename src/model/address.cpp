@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "libvtap/model/error.hpp"
 
@@ -353,7 +354,12 @@ bool Ipv6Prefix::contains(const Ipv6Address& a) const noexcept {
 }  // namespace vtap
 
 std::size_t std::hash<vtap::MacAddress>::operator()(const vtap::MacAddress& m) const noexcept {
-  return vtap::fnv1a(m.bytes().data(), m.bytes().size());
+  // The six bytes as one number, multiplied and folded: MACs are hashed on the
+  // translator's hot path, and one multiply spreads them as well as a byte loop.
+  std::uint64_t v = 0;
+  std::memcpy(&v, m.bytes().data(), m.bytes().size());
+  v *= 0x9e3779b97f4a7c15ULL;
+  return static_cast<std::size_t>(v ^ (v >> 29));
 }
 
 std::size_t std::hash<vtap::Ipv6Address>::operator()(const vtap::Ipv6Address& a) const noexcept {

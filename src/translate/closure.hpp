@@ -57,14 +57,15 @@ class Closure {
   // ClosureBoundError, changing nothing, when the closure would exceed `bound` elements.
   template <class MatchOf>
   std::vector<Changed> insert(ClosureKey key, const Match& m, MatchOf&& match_of, std::size_t bound) {
+    Index& home = index_of(m);
     std::vector<const Match*> overlapping;
-    for_each_candidate(m, [&](const Match* c) {
+    for_each_candidate(home, [&](const Match* c) {
       if (c->overlaps(m)) overlapping.push_back(c);
     });
     if (overlapping.empty()) {  // The common case: disjoint from everything here.
       if (elements_.size() + 1 > bound) throw ClosureBoundError{elements_.size() + 1};
       insert_key(key);
-      auto& [added, element] = *emplace(m, {key});
+      auto& [added, element] = *emplace(m, {key}, home);
       return {Changed{&added, &element, false}};
     }
 
@@ -100,7 +101,8 @@ class Closure {
       ClosureKeys holders;
       for (ClosureKey k : related)
         if (x.is_subset_of(match_of(k))) holders.push_back(k);
-      affected.push_back(&emplace(std::move(x), holders)->first);
+      Index& index = index_of(x);
+      affected.push_back(&emplace(std::move(x), holders, index)->first);
     }
 
     // Every strict superset of an affected element overlaps m, so it is affected too:
@@ -129,7 +131,7 @@ class Closure {
     // Elements holding `key` lie within m; the rest of those overlapping m are their
     // supersets, whose depths decide theirs.
     std::vector<const Match*> overlapping;
-    for_each_candidate(m, [&](const Match* c) {
+    for_each_candidate(index_of(m), [&](const Match* c) {
       if (c->overlaps(m)) overlapping.push_back(c);
     });
     std::set<const Match*> held_key;
@@ -165,6 +167,8 @@ class Closure {
   }
 
  private:
+  using Index = boost::container::small_vector<const Match*, 2>;
+
   // Whether `x` is the intersection of the matches of `keys` (each of which contains it).
   template <class MatchOf>
   static bool is_intersection(const Match& x, const ClosureKeys& keys, MatchOf& match_of) {
@@ -192,26 +196,27 @@ class Closure {
 
   void insert_key(ClosureKey key) { keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key); }
 
-  typename std::unordered_map<Match, Element>::iterator emplace(Match m, const ClosureKeys& taps) {
+  // Adds element `m`, listed in `index` (index_of(m)).
+  typename std::unordered_map<Match, Element>::iterator emplace(Match m, const ClosureKeys& taps, Index& index) {
     auto [it, inserted] = elements_.try_emplace(std::move(m));
     it->second.taps = taps;
-    index_of(it->first).push_back(&it->first);
+    index.push_back(&it->first);
     return it;
   }
 
-  // Elements whose eth_dst is exact are indexed by it; two elements with different exact
-  // eth_dst never overlap, which keeps inserts cheap when policies name their receivers.
-  using Index = boost::container::small_vector<const Match*, 2>;
+  // The list element `m` belongs in (made when missing). Elements whose eth_dst is exact
+  // are listed by it; two elements with different exact eth_dst never overlap, which keeps
+  // inserts cheap when policies name their receivers.
   Index& index_of(const Match& m) {
     if (auto dst = m.exact_mac(Field::eth_dst)) return by_dst_[*dst];
     return unkeyed_;
   }
 
+  // Calls `f` on every element that may overlap a match listed in `home`.
   template <class F>
-  void for_each_candidate(const Match& m, F&& f) const {
-    if (auto dst = m.exact_mac(Field::eth_dst)) {
-      if (auto it = by_dst_.find(*dst); it != by_dst_.end())
-        for (const Match* c : it->second) f(c);
+  void for_each_candidate(const Index& home, F&& f) const {
+    if (&home != &unkeyed_) {
+      for (const Match* c : home) f(c);
     } else {
       for (const auto& [mac, list] : by_dst_)
         for (const Match* c : list) f(c);

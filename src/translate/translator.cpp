@@ -5,6 +5,8 @@
 #include "libvtap/translate/translator.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "translator_state.hpp"
 
@@ -128,30 +130,52 @@ Match Translator::tap_match(const TapPolicy& policy, bool reverse) const {
   return state_->tap_match(policy, *sender, reverse);
 }
 
-SwitchPlan Translator::plan(const std::string& switch_name) const {
+namespace {
+
+// The plan of one switch: copied out of a const state, moved out of a mutable one.
+template <class State>
+SwitchPlan gather(State& st) {
+  constexpr bool take = !std::is_const_v<State>;
+  using Flow = std::conditional_t<take, FlowRule, const FlowRule>;
+  using Group = std::conditional_t<take, GroupEntry, const GroupEntry>;
   SwitchPlan out;
-  auto found = state_->switches.find(switch_name);
-  if (found == state_->switches.end()) return out;
-  const SwitchState& st = found->second;
-  for (const auto& [id, m] : st.meters) out.meters.push_back(m.value);
+  for (auto& [id, m] : st.meters) out.meters.push_back(m.value);
   // Sorting pointers, then copying once, is much cheaper than sorting the rules.
-  std::vector<const GroupEntry*> groups;
-  std::vector<const FlowRule*> flows;
-  for (const auto& [port, part] : st.partitions)
-    for (const auto& [m, e] : part.elements()) {
+  std::vector<Group*> groups;
+  std::vector<Flow*> flows;
+  for (auto& [port, part] : st.partitions)
+    for (auto& [m, e] : part.elements()) {
       groups.push_back(&e.out->group);
       flows.push_back(&e.out->flow);
     }
-  for (const auto& [key, r] : st.path_rules) flows.push_back(&r.value);
-  for (const auto& [mark, r] : st.copy_rules) flows.push_back(&r.value);
+  for (auto& [key, r] : st.path_rules) flows.push_back(&r.value);
+  for (auto& [mark, r] : st.copy_rules) flows.push_back(&r.value);
   const auto by_value = [](const auto* a, const auto* b) { return *a < *b; };
   std::sort(groups.begin(), groups.end(), by_value);
   std::sort(flows.begin(), flows.end(), by_value);
   out.groups.reserve(groups.size());
-  for (const auto* g : groups) out.groups.push_back(*g);
+  for (Group* g : groups) out.groups.push_back(std::move(*g));
   out.flows.reserve(flows.size());
-  for (const auto* f : flows) out.flows.push_back(*f);
+  for (Flow* f : flows) out.flows.push_back(std::move(*f));
   return out;
+}
+
+template <class Switches>
+Plan gather_all(Switches& switches) {
+  Plan out;
+  for (auto& [name, st] : switches) {
+    SwitchPlan sp = gather(st);
+    if (!sp.empty()) out.switches.emplace(name, std::move(sp));
+  }
+  return out;
+}
+
+}  // namespace
+
+SwitchPlan Translator::plan(const std::string& switch_name) const {
+  auto found = state_->switches.find(switch_name);
+  if (found == state_->switches.end()) return {};
+  return gather(std::as_const(found->second));
 }
 
 namespace {
@@ -181,19 +205,13 @@ std::vector<TapRule> Translator::tap_rules(const std::string& switch_name) const
   return out;
 }
 
-Plan Translator::plan() const {
-  Plan out;
-  for (const auto& [name, st] : state_->switches) {
-    SwitchPlan sp = plan(name);
-    if (!sp.empty()) out.switches.emplace(name, std::move(sp));
-  }
-  return out;
-}
+Plan Translator::plan() const& { return gather_all(std::as_const(state_->switches)); }
+Plan Translator::plan() && { return gather_all(state_->switches); }
 
 Plan translate(const Topology& topology, std::span<const TapPolicy> policies, const TranslatorOptions& options) {
   Translator t(topology, options);
   for (const auto& p : policies) t.add(p);
-  return t.plan();
+  return std::move(t).plan();
 }
 
 }  // namespace vtap

@@ -87,7 +87,7 @@ struct Counted {
 };
 
 struct SwitchState {
-  std::map<std::uint32_t, Partition> partitions;  // by sender port
+  std::unordered_map<std::uint32_t, Partition> partitions;  // by sender port
   std::map<std::pair<std::uint32_t, std::uint16_t>, Counted<FlowRule>> path_rules;  // (in_port, mark)
   std::map<std::uint16_t, Counted<FlowRule>> copy_rules;  // by mark, in the copy table
   std::map<std::uint32_t, Counted<MeterEntry>> meters;

@@ -65,6 +65,49 @@ TEST(MatchSet, CanonicalisesSortsAndRemoves) {
   EXPECT_EQ(m.to_string(), "");
 }
 
+// Match packs its fields' bytes inline up to a bound and beyond it elsewhere: a match that
+// outgrew the bound and shrank back, built in any order, equals, orders and hashes as one
+// built directly.
+TEST(MatchSet, HistoryDoesNotShowInEqualityOrderOrHash) {
+  const Match direct = Match::parse("tcp6,ipv6_src=2001:db8::/32,ipv6_dst=2001:db8:1::1,tp_dst=443");
+  Match grown;
+  grown.set(Field::tcp_dst, 443)
+      .set(Field::ipv6_dst, Ipv6Address::parse("2001:db8:1::1"))
+      .set(Field::nd_target, Ipv6Address::parse("fe80::1"))        // 16 more bytes: past the inline bound
+      .set(Field::ipv6_label, 0x12345, 0xfffff)                       // masked: value and mask bytes
+      .set(Field::ipv6_src, Ipv6Prefix::parse("2001:db8::/32"))      // masked IPv6: 32 bytes
+      .set(Field::ip_proto, 6)
+      .set(Field::eth_type, 0x86dd);
+  EXPECT_NE(grown, direct);
+  grown.erase(Field::nd_target).erase(Field::ipv6_label);  // back under the bound
+  EXPECT_EQ(grown, direct);
+  EXPECT_EQ(grown <=> direct, std::strong_ordering::equal);
+  EXPECT_EQ(std::hash<Match>{}(grown), std::hash<Match>{}(direct));
+  EXPECT_EQ(grown.to_string(), direct.to_string());
+  const std::vector<Match::Entry> a(grown.entries().begin(), grown.entries().end());
+  const std::vector<Match::Entry> b(direct.entries().begin(), direct.entries().end());
+  EXPECT_EQ(a, b);
+  ASSERT_EQ(a.size(), 5U);
+  EXPECT_EQ(a[1].field, Field::ipv6_src);
+  EXPECT_EQ(a[1].mask, (FieldBytes{0xff, 0xff, 0xff, 0xff}));
+
+  // Every field at once (far past the bound), then all of them removed again.
+  Match all;
+  for (std::size_t f = 0; f < field_count; ++f) {
+    const std::size_t n = field_bytes(static_cast<Field>(f));
+    FieldBytes full{};
+    for (std::size_t i = 0; i < n; ++i) full[i] = 0xff;
+    full[0] = static_cast<std::uint8_t>(0xff >> (8 * n - field_info(static_cast<Field>(f)).bits));
+    all.set(static_cast<Field>(f), full, full);
+  }
+  EXPECT_EQ(all.entries().size(), field_count);
+  EXPECT_FALSE(all.is_subset_of(direct));  // dl_type=0xffff
+  EXPECT_FALSE(direct.overlaps(all));
+  for (std::size_t f = 0; f < field_count; ++f) all.erase(static_cast<Field>(f));
+  EXPECT_EQ(all, Match());
+  EXPECT_EQ(std::hash<Match>{}(all), std::hash<Match>{}(Match()));
+}
+
 TEST(MatchSet, TypedSetters) {
   Match m;
   m.set(Field::eth_type, 0x0800);

@@ -115,7 +115,10 @@ class Translator {
   const TranslatorOptions& options() const noexcept;
 
   /// The state of every switch that needs rules.
-  Plan plan() const;
+  Plan plan() const&;
+  /// The same, moved out of a translator about to go (`std::move(t).plan()`, as translate()
+  /// does): cheaper than a copy, and it leaves the translator fit only to be destroyed.
+  Plan plan() &&;
   /// The state of one switch (empty when it needs none).
   SwitchPlan plan(const std::string& switch_name) const;
   /// Starts recording what add() and remove() change, dropping any recording under way.
