@@ -187,6 +187,12 @@ void Translator::State::release(const std::string& sw, const ElementOutput& out,
   if (!keep_group) st.hashed_group_ids.erase(out.group.group_id);
 }
 
+// Takes the rule and group of an element off its switch, and releases what they held.
+void Translator::State::retire(const std::string& sw, const ElementOutput& out, bool keep_group) {
+  record(sw, out, -1);
+  release(sw, out, keep_group);
+}
+
 // Gives every changed element rules matching its taps and depth: new state first, then
 // the old released, so marks and paths shared with the old state stay where they are.
 void Translator::State::sync(const std::string& sw, const std::vector<Partition::Changed>& changed) {
@@ -196,10 +202,7 @@ void Translator::State::sync(const std::string& sw, const std::vector<Partition:
     if (e.out && same_taps) keep = e.out->group.group_id;
     ElementOutput fresh = make_output(sw, *m, e, keep);
     record(sw, fresh, +1);
-    if (e.out) {
-      record(sw, *e.out, -1);
-      release(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
-    }
+    if (e.out) retire(sw, *e.out, keep.has_value() || e.out->group.group_id == fresh.group.group_id);
     e.out = std::move(fresh);
   }
 }
@@ -222,10 +225,7 @@ void Translator::State::erase_tap(const Tap& t) {
       found->second.erase(t.key, t.match, [this](TapKey k) -> const Match& { return taps.at(k).match; }, gone);
   sync(sw, changed);
   for (const Element& e : gone)
-    if (e.out) {
-      record(sw, *e.out, -1);
-      release(sw, *e.out, false);
-    }
+    if (e.out) retire(sw, *e.out, false);
   if (found->second.keys().empty()) parts.erase(found);
 }
 

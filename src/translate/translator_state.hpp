@@ -214,6 +214,7 @@ struct Translator::State {
   ElementOutput make_output(const std::string& sw, const Match& m, const Element& e,
                             std::optional<std::uint32_t> keep_group);
   void release(const std::string& sw, const ElementOutput& out, bool keep_group);
+  void retire(const std::string& sw, const ElementOutput& out, bool keep_group);
   void sync(const std::string& sw, const std::vector<Partition::Changed>& changed);
   void insert_tap(const Tap& t);
   void erase_tap(const Tap& t);
