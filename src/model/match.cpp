@@ -281,12 +281,19 @@ bool Match::overlaps(const Match& other) const noexcept {
 }
 
 std::strong_ordering Match::operator<=>(const Match& other) const noexcept {
-  if (*this == other) return std::strong_ordering::equal;
-  auto a = entries().begin(), b = other.entries().begin();
-  const auto a_end = entries().end(), b_end = other.entries().end();
-  for (; a != a_end && b != b_end; ++a, ++b)
-    if (const auto order = *a <=> *b; order != 0) return order;
-  if (a == a_end) return b == b_end ? std::strong_ordering::equal : std::strong_ordering::less;
+  // As Entry sequences compare: field, then value, then mask. An Entry's bytes past the
+  // field's width are zero, so comparing the field's own bytes decides the same way.
+  Cursor a{fields_, exact_, data()}, b{other.fields_, other.exact_, other.data()};
+  for (; a.rest != 0 && b.rest != 0; a.next(), b.next()) {
+    const Field f = a.field();
+    if (f != b.field()) return f <=> b.field();
+    const std::size_t n = field_bytes(f);
+    if (const int order = std::memcmp(a.at, b.at, n); order != 0) return order <=> 0;
+    const std::uint8_t* a_mask = a.is_exact() ? full_mask(f).data() : a.at + n;
+    const std::uint8_t* b_mask = b.is_exact() ? full_mask(f).data() : b.at + n;
+    if (const int order = std::memcmp(a_mask, b_mask, n); order != 0) return order <=> 0;
+  }
+  if (a.rest == 0) return b.rest == 0 ? std::strong_ordering::equal : std::strong_ordering::less;
   return std::strong_ordering::greater;
 }
 

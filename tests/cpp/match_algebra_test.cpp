@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -351,6 +353,12 @@ TEST(MatchAlgebra, AgreesWithPacketOracle) {
     ASSERT_TRUE(holds(a, overlap_witness(a, b)));
     ASSERT_EQ(a.is_subset_of(b), oracle_subset) << a.to_string() << " vs " << b.to_string();
     ASSERT_EQ(a.overlaps(b), oracle_overlap) << a.to_string() << " vs " << b.to_string();
+    // Matches order as their sequences of entries do (plans are sorted by it).
+    const std::vector<Match::Entry> ea(a.entries().begin(), a.entries().end());
+    const std::vector<Match::Entry> eb(b.entries().begin(), b.entries().end());
+    ASSERT_EQ(a <=> b, std::lexicographical_compare_three_way(ea.begin(), ea.end(), eb.begin(), eb.end()))
+        << a.to_string() << " vs " << b.to_string();
+    ASSERT_EQ(a == b, ea == eb);
     const auto both = a.intersect(b);
     ASSERT_EQ(both.has_value(), oracle_overlap);
     if (both) {
