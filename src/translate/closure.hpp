@@ -28,6 +28,16 @@ using ClosureKey = std::uint64_t;
 // Sorted keys; most elements are one tap's match alone.
 using ClosureKeys = boost::container::small_vector<ClosureKey, 2>;
 
+// The closure's hash tables keep each node's hash beside it: hashing a Match reads all its
+// bytes, and without the kept hash a lookup hashes again every node of the bucket it walks.
+// (libstdc++ keeps the hash for a hasher that may throw, as this one, not noexcept, may.)
+struct KeptHash {
+  template <class Key>
+  std::size_t operator()(const Key& key) const {
+    return std::hash<Key>{}(key);
+  }
+};
+
 // Thrown by Closure::insert when the closure would grow past its bound; nothing changed.
 struct ClosureBoundError {
   std::size_t needed;
@@ -41,6 +51,7 @@ class Closure {
     unsigned depth = 0;
     std::optional<Payload> out;
   };
+  using Elements = std::unordered_map<Match, Element, KeptHash>;
   // An element whose taps or depth changed; `same_taps` when only its depth did.
   struct Changed {
     const Match* match;
@@ -49,8 +60,8 @@ class Closure {
   };
 
   const std::vector<ClosureKey>& keys() const noexcept { return keys_; }
-  std::unordered_map<Match, Element>& elements() noexcept { return elements_; }
-  const std::unordered_map<Match, Element>& elements() const noexcept { return elements_; }
+  Elements& elements() noexcept { return elements_; }
+  const Elements& elements() const noexcept { return elements_; }
 
   // Adds `key` with match `m`; `match_of(k)` gives the match of any key inserted before.
   // Returns the elements whose taps or depth changed, new ones included. Throws
@@ -72,7 +83,7 @@ class Closure {
     // The closure grows by m and by m's intersection with every element it overlaps:
     // (m ∩ a) ∩ (m ∩ b) = m ∩ (a ∩ b), and a ∩ b is already an element.
     std::vector<Match> fresh;
-    std::unordered_set<Match> seen;
+    std::unordered_set<Match, KeptHash> seen;
     auto consider = [&](Match x) {
       if (!elements_.contains(x) && seen.insert(x).second) fresh.push_back(std::move(x));
     };
@@ -197,7 +208,7 @@ class Closure {
   void insert_key(ClosureKey key) { keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key); }
 
   // Adds element `m`, listed in `index` (index_of(m)).
-  typename std::unordered_map<Match, Element>::iterator emplace(Match m, const ClosureKeys& taps, Index& index) {
+  typename Elements::iterator emplace(Match m, const ClosureKeys& taps, Index& index) {
     auto [it, inserted] = elements_.try_emplace(std::move(m));
     it->second.taps = taps;
     index.push_back(&it->first);
@@ -225,8 +236,8 @@ class Closure {
   }
 
   std::vector<ClosureKey> keys_;
-  std::unordered_map<Match, Element> elements_;
-  std::unordered_map<MacAddress, Index> by_dst_;
+  Elements elements_;
+  std::unordered_map<MacAddress, Index, KeptHash> by_dst_;
   Index unkeyed_;
 };
 
