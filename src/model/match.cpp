@@ -54,6 +54,15 @@ struct Cursor {
   Words mask() const noexcept {
     return is_exact() ? load(full_mask(field())) : load_bytes(at + field_bytes(field()), field_bytes(field()));
   }
+  Match::Entry entry() const noexcept {
+    const Field f = field();
+    const std::size_t n = field_bytes(f);
+    Match::Entry e{f, {}, {}};
+    std::memcpy(e.value.data(), at, n);
+    if (is_exact()) e.mask = full_mask(f);
+    else std::memcpy(e.mask.data(), at + n, n);
+    return e;
+  }
 };
 
 // True when the packets `x` and `y` match have at least one packet in common on this field.
@@ -239,21 +248,24 @@ std::optional<Match> Match::intersect(const Match& other) const {
   // Most pairs the translator tries are disjoint: find out before building anything.
   if (!overlaps(other)) return std::nullopt;
   std::optional<Match> out(std::in_place);
-  auto a = entries().begin(), b = other.entries().begin();
-  const auto a_end = entries().end(), b_end = other.entries().end();
-  while (a != a_end || b != b_end) {
-    if (b == b_end || (a != a_end && (*a).field < (*b).field)) {
-      out->append(*a++);
-    } else if (a == a_end || (*b).field < (*a).field) {
-      out->append(*b++);
+  Cursor a{fields_, exact_, data()}, b{other.fields_, other.exact_, other.data()};
+  while (a.rest != 0 || b.rest != 0) {
+    if (b.rest == 0 || (a.rest != 0 && a.field() < b.field())) {
+      out->append(a.entry());
+      a.next();
+    } else if (a.rest == 0 || b.field() < a.field()) {
+      out->append(b.entry());
+      b.next();
     } else {
-      Entry e = *a++;
-      const Entry y = *b++;
+      Entry e = a.entry();
+      const Entry y = b.entry();
       for (std::size_t i = 0; i < e.value.size(); ++i) {
         e.value[i] = static_cast<std::uint8_t>(e.value[i] | y.value[i]);
         e.mask[i] = static_cast<std::uint8_t>(e.mask[i] | y.mask[i]);
       }
       out->append(e);
+      a.next();
+      b.next();
     }
   }
   return out;
@@ -297,20 +309,13 @@ std::strong_ordering Match::operator<=>(const Match& other) const noexcept {
   return std::strong_ordering::greater;
 }
 
-Match::Entry Match::Entries::iterator::operator*() const noexcept {
-  const auto f = static_cast<Field>(std::countr_zero(rest_));
-  const std::size_t n = field_bytes(f);
-  Entry e{f, {}, {}};
-  std::memcpy(e.value.data(), at_, n);
-  if ((m_->exact_ & bit(f)) != 0) e.mask = full_mask(f);
-  else std::memcpy(e.mask.data(), at_ + n, n);
-  return e;
-}
+Match::Entry Match::Entries::iterator::operator*() const noexcept { return Cursor{rest_, m_->exact_, at_}.entry(); }
 
 Match::Entries::iterator& Match::Entries::iterator::operator++() noexcept {
-  const auto f = static_cast<Field>(std::countr_zero(rest_));
-  at_ += packed_size(f, (m_->exact_ & bit(f)) != 0);
-  rest_ &= rest_ - 1;
+  Cursor c{rest_, m_->exact_, at_};
+  c.next();
+  rest_ = c.rest;
+  at_ = c.at;
   return *this;
 }
 

@@ -75,17 +75,21 @@ void Translator::State::release_mark(const StreamKey& key) {
 }
 
 std::uint16_t Translator::State::acquire_route(const RouteKey& rk, const Host& monitor) {
-  if (routes[rk]++ != 0) return streams.at(rk.stream).value;
-  const std::uint16_t mark = acquire_mark(rk.stream);
+  if (auto r = routes.find(rk); r != routes.end()) {
+    ++r->second.refs;
+    return r->second.value;
+  }
+  const std::uint16_t mark = acquire_mark(rk.stream);  // may throw: nothing is counted yet
+  routes.emplace(rk, Counted<std::uint16_t>{mark, 1});
   for (const Hop& hop : hops_to(rk.from_switch, monitor)) add_path_rule(hop, mark, monitor, rk.stream);
   return mark;
 }
 
 void Translator::State::release_route(const RouteKey& rk) {
   auto r = routes.find(rk);
-  if (--r->second != 0) return;
+  if (--r->second.refs != 0) return;
+  const std::uint16_t mark = r->second.value;
   routes.erase(r);
-  const std::uint16_t mark = streams.at(rk.stream).value;
   for (const Hop& hop : hops_to(rk.from_switch, *topo.find_host(rk.stream.target))) {
     auto& rules = touch(hop.switch_name).path_rules;
     auto it = rules.find({hop.in_port, mark});

@@ -145,7 +145,7 @@ struct Translator::State {
   std::map<TapKey, Tap> taps;
   std::unordered_map<std::string, SwitchState> switches;
   std::map<StreamKey, Counted<std::uint16_t>> streams;  // value: mark
-  std::map<RouteKey, std::size_t> routes;
+  std::map<RouteKey, Counted<std::uint16_t>> routes;  // value: the stream's mark
   std::set<std::uint16_t> free_marks;
   std::unordered_map<std::string, std::unordered_map<std::string, std::uint32_t>> next_hop_cache;
   std::map<PortRef, PortRef> peers;

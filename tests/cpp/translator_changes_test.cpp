@@ -120,5 +120,34 @@ TEST(TranslatorChanges, ADeltaTurnsThePlanBeforeIntoThePlanAfter) {
   }
 }
 
+// A policy refused because no copy mark is free leaves nothing behind: not the rules, nor
+// the count of the route it would have used, so a later policy on that route is refused the
+// same way and, once a mark is free, placed as on a fresh translator.
+TEST(TranslatorChanges, ARefusalForWantOfAMarkLeavesNothingBehind) {
+  using testing::line;
+  using testing::policy;
+  const Topology topo = line(2, {{1, 1}, {2, 1}, {5, 1}, {3, 2}, {4, 2}});
+  TranslatorOptions opt;
+  opt.first_mark = opt.last_mark = 5;  // one mark: one stream to a remote monitor
+  Translator t(topo, opt);
+  t.add(policy(1, 1, 2, 3));  // vm3 on s2 takes the mark
+  const Plan before = t.plan();
+  for (std::uint32_t id : {2U, 3U}) {  // both copy s1 -> vm4, which would need a second mark
+    try {
+      t.add(policy(id, id == 2 ? 1 : 2, 5, 4));
+      ADD_FAILURE() << "policy " << id << " was placed without a free mark";
+    } catch (const PolicyError& e) {
+      EXPECT_EQ(e.field(), "monitor");
+      EXPECT_NE(std::string(e.what()).find("no free copy mark"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(t.plan(), before);
+  }
+  t.remove(1);
+  t.add(policy(3, 2, 5, 4));
+  Translator fresh(topo, opt);
+  fresh.add(policy(3, 2, 5, 4));
+  EXPECT_EQ(t.plan(), fresh.plan());
+}
+
 }  // namespace
 }  // namespace vtap
