@@ -64,7 +64,8 @@ TEST(TranslatorChanges, AChangeNamesOnlyTheSwitchesWhosePlanItChanged) {
   EXPECT_TRUE(t.take_changes().empty()) << "nothing is recorded outside begin_changes()";
 }
 
-// Random adds, removes and refused adds: every switch's plan after a change is its plan
+// Random adds, removes and refused adds (past the composition bound, or for want of a copy
+// mark): every switch's plan after a change is its plan
 // before with the delta's `before` taken out and its `after` put in, and the delta holds
 // nothing that stayed the same.
 TEST(TranslatorChanges, ADeltaTurnsThePlanBeforeIntoThePlanAfter) {
@@ -75,6 +76,7 @@ TEST(TranslatorChanges, ADeltaTurnsThePlanBeforeIntoThePlanAfter) {
     TranslatorOptions o;
     o.rewrite_destination = round % 2;
     o.max_composed = 6;  // some adds are refused
+    if (round % 4 == 3) o.first_mark = 1, o.last_mark = 2;  // and some for want of a copy mark
     Translator t(line(3, {{1, 1}, {2, 2}, {3, 3}, {4, 1}, {5, 2}, {6, 3}}), o);
     std::uniform_int_distribution<int> vm(1, 6), pick(0, static_cast<int>(filters.size()) - 1);
     for (int step = 0; step < 30; ++step) {
@@ -93,7 +95,7 @@ TEST(TranslatorChanges, ADeltaTurnsThePlanBeforeIntoThePlanAfter) {
         try {
           t.add(p);
         } catch (const PolicyError&) {
-          // Refused past the bound: its delta must still describe the plan.
+          // Refused past the bound or for want of a mark: its delta must still describe the plan.
         }
       }
       const PlanDelta delta = t.take_changes();
