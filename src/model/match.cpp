@@ -127,16 +127,21 @@ Match& Match::set(Field f, const FieldBytes& value, const FieldBytes& mask) {
   const bool exact = mask == full_mask(f);
   if (!field_info(f).maskable && !exact) misuse(f, "field is exact-only and the mask is not full");
   erase(f);
+  place(offset_of(f), f, value, mask);
+  return *this;
+}
+
+void Match::place(std::size_t at, Field f, const FieldBytes& value, const FieldBytes& mask) {
+  const bool exact = mask == full_mask(f);
   const std::size_t n = field_bytes(f);
   std::array<std::uint8_t, 32> packed{};
   for (std::size_t i = 0; i < n; ++i) {
     packed[i] = value[i] & mask[i];
     packed[n + i] = mask[i];
   }
-  splice(offset_of(f), 0, packed.data(), packed_size(f, exact));
+  splice(at, 0, packed.data(), packed_size(f, exact));
   fields_ |= bit(f);
   if (exact) exact_ |= bit(f);
-  return *this;
 }
 
 std::size_t Match::offset_of(Field f) const noexcept {
@@ -164,14 +169,7 @@ void Match::splice(std::size_t at, std::size_t remove, const std::uint8_t* add, 
   size_ = static_cast<std::uint16_t>(size);
 }
 
-void Match::append(const Entry& e) {
-  const std::size_t n = field_bytes(e.field);
-  const bool exact = e.mask == full_mask(e.field);
-  splice(size_, 0, e.value.data(), n);
-  if (!exact) splice(size_, 0, e.mask.data(), n);
-  fields_ |= bit(e.field);
-  if (exact) exact_ |= bit(e.field);
-}
+void Match::append(const Entry& e) { place(size_, e.field, e.value, e.mask); }
 
 Match& Match::set(Field f, std::uint64_t value) {
   if (field_info(f).bits > 64) misuse(f, "field is not a number");

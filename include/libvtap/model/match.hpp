@@ -181,7 +181,9 @@ class Match {
   std::size_t offset_of(Field f) const noexcept;
   // Replaces `remove` bytes at `at` with the `n` bytes at `add`.
   void splice(std::size_t at, std::size_t remove, const std::uint8_t* add, std::size_t n);
-  // Appends `e`, canonical and after every field present.
+  // Puts `f` (absent) at byte `at`, its value masked, its mask kept unless it is full.
+  void place(std::size_t at, Field f, const FieldBytes& value, const FieldBytes& mask);
+  // Appends `e`, after every field present.
   void append(const Entry& e);
 };
 
