@@ -25,9 +25,11 @@ std::vector<Partition::Changed> Translator::State::insert_closure(Partition& par
 // lower half of the group range; every other group is hashed into the upper half, probing
 // past ids in use.
 std::uint32_t Translator::State::allocate_group(const SwitchState& st, const TapKeys& members) const {
+  if (members.size() == 1 && (members[0] & 1U) == 0) {
+    const std::uint64_t id = opt.groups.first + (tap_policy(members[0]) - 1ULL);
+    if (id <= max_group_id && keyed_group(static_cast<std::uint32_t>(id))) return static_cast<std::uint32_t>(id);
+  }
   const std::uint64_t keyed = opt.groups.size() / 2;
-  if (members.size() == 1 && (members[0] & 1U) == 0 && tap_policy(members[0]) - 1ULL < keyed)
-    return static_cast<std::uint32_t>(opt.groups.first + (tap_policy(members[0]) - 1ULL));
   const std::uint64_t base = opt.groups.first + keyed, span = opt.groups.size() - keyed;
   std::uint64_t offset = fnv1a(members) % span;
   for (std::uint64_t tried = 0; tried < span; ++tried, offset = (offset + 1) % span)
@@ -141,8 +143,9 @@ ElementOutput Translator::State::make_output(const std::string& sw, const Match&
     std::vector<Action> original;
     switch (opt.forwarding) {
       case Forwarding::path: {
-        const Tap* to = &taps.at(*std::find_if(e.taps.begin(), e.taps.end(), [&](TapKey k) { return taps.at(k).receiver; }));
-        original.push_back(OutputAction{*port_toward(sw, *to->receiver), std::nullopt});
+        const Host* receiver = nullptr;
+        for (auto k = e.taps.begin(); !receiver; ++k) receiver = taps.at(*k).receiver;
+        original.push_back(OutputAction{*port_toward(sw, *receiver), std::nullopt});
         break;
       }
       case Forwarding::normal: original.push_back(OutputAction{port_normal, std::nullopt}); break;
