@@ -1,7 +1,7 @@
 // Fuzzes what a cluster's agents and vtapds read from the VTAP database: any bytes, taken as
 // the <table-updates2> a server sends (then again as a modify of what they made), are
 // applied to a replica with the real schema, read as a ClusterView, turned into the global
-// topology and each node's policies. Nothing may crash; bad rows and topologies throw
+// topology, each node's policies and the nodes' summed counters. Nothing may crash; bad rows and topologies throw
 // vtap::Error or are named in ClusterView::problems.
 #include <cstddef>
 #include <cstdint>
@@ -39,5 +39,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const vtap::Error&) {
   }
   for (const auto& [id, row] : view.policies) (void)vtap::step_acknowledged(view, row);
+  (void)vtap::cluster_stats(snapshot);
   return 0;
 }

@@ -99,8 +99,6 @@ Response from_exception() {
     return error_response(502, e.what());
   } catch (const UnavailableError& e) {
     return error_response(503, e.what());
-  } catch (const NotSupportedError& e) {
-    return error_response(501, e.what());
   } catch (const Error& e) {
     return error_response(400, e.what());
   } catch (const json::exception& e) {
@@ -322,11 +320,7 @@ Response Api::metrics(const Caller& caller) {
   MetricsInput in;
   in.policies = service_.list(caller);
   in.inactive = service_.inactive();
-  try {
-    in.stats = service_.stats();
-  } catch (const NotSupportedError&) {
-    // A cluster's vtapd: the agents hold the counters.
-  }
+  in.stats = service_.stats();
   if (caller.admin) {
     in.switches = service_.switches();
     in.apply_latency = apply_latency_.snapshot();

@@ -55,6 +55,7 @@ int agent(const Options& o) {
   options.session = o.session;
   options.transport = o.transport == "openvswitch" ? make_openvswitch_transport() : make_native_transport();
   options.reconcile_interval = std::chrono::milliseconds(o.interval_ms);
+  options.stats_interval = std::chrono::milliseconds(o.stats_interval_ms);
   options.log = print;
   Agent agent(options);
   handle_stop_signals();

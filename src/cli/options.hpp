@@ -27,6 +27,7 @@ struct Options {
   std::optional<std::filesystem::path> state;                  // serve: the policy store
   std::optional<std::filesystem::path> unixctl;                // serve's control socket
   unsigned interval_ms = 1000;                                 // serve: reconcile period
+  unsigned stats_interval_ms = 5000;                           // agent: counters' publication period
   vtap::TranslatorOptions translator;
   vtap::openflow::SessionOptions session;
   std::string transport = "native";    // --transport native|openvswitch

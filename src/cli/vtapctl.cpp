@@ -66,10 +66,13 @@ Commands:
       VTAP database at REMOTES (e.g. ovsdb:tcp:10.0.0.1:6641,tcp:10.0.0.2:6641);
       the agents program the switches. Several may serve one database at once.
   agent --db REMOTES --ovsdb REMOTE --switch BRIDGE=TARGET... [--name NODE]
+        [--interval=MS] [--stats-interval=MS]
       The agent of one compute node: publish the node's bridges and VM
       interfaces (read from its Open vSwitch database REMOTE) to the VTAP
       database at REMOTES, and keep the node's switches holding their part of
       the plan of every policy there. Translation options must match vtapd's.
+      --interval=MS as for serve; every --stats-interval=MS (default 5000; 0:
+      never) it publishes its switches' per-policy counters for vtapd's stats.
   schema
       Print the path of vtap.ovsschema, the VTAP database's schema (for
       ovsdb-tool create-cluster).
@@ -165,6 +168,7 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--state") o.state = value;
     else if (arg == "--unixctl") o.unixctl = value;
     else if (arg == "--interval") o.interval_ms = static_cast<unsigned>(parse_number(arg, value, 3'600'000));
+    else if (arg == "--stats-interval") o.stats_interval_ms = static_cast<unsigned>(parse_number(arg, value, 3'600'000));
     else if (arg == "--db") o.databases.push_back(value);
     else if (arg == "--listen") o.listen = value;
     else if (arg == "--tokens") o.tokens = value;

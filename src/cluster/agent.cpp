@@ -32,6 +32,8 @@ struct Agent::Impl {
   std::uint64_t reported = 0;
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
+  std::map<std::string, std::vector<TapRule>> tap_rules;  // of each switch, as last installed
+  std::string published_stats;  // Node_Status.stats as last written
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -79,6 +81,7 @@ struct Agent::Impl {
       }
     std::uint64_t sent = 0;
     for (auto& [name, peer] : peers) {
+      tap_rules[name] = translator.tap_rules(name);
       try {
         if (!peer.conn || !peer.conn->is_open()) peer.conn = opt.transport->connect(peer.target, opt.session);
         const auto report = peer.conn->install(translator.plan(name), ownership(options));
@@ -100,6 +103,34 @@ struct Agent::Impl {
     return errors;
   }
 
+  // Reads every switch's counters and writes their per-policy sums (those not zero) to this
+  // node's Node_Status when they changed. A switch that cannot be read counts nothing this time.
+  void publish_stats(OvsdbReplica& db, const ClusterView& view) {
+    std::map<std::uint32_t, PolicyStats> sums;
+    for (auto& [name, peer] : peers) {
+      if (!peer.conn || !peer.conn->is_open()) continue;
+      try {
+        add_switch_stats(sums, peer.conn->stats(), tap_rules[name]);
+      } catch (const Error& e) {
+        log("switch " + name + ": counters: " + e.what());
+      }
+    }
+    std::erase_if(sums, [](const auto& entry) { return entry.second == PolicyStats{}; });  // nothing to add
+    std::string text = node_stats_text(sums);
+    if (text == published_stats) return;
+    update_status(db, view, {{"stats", text}});
+    published_stats = std::move(text);
+  }
+
+  void update_status(OvsdbReplica& db, const ClusterView& view, json row) {
+    const std::string& status = view.nodes.at(opt.name).status_uuid;
+    db.transact(json::array({{{"op", "update"},
+                              {"table", "Node_Status"},
+                              {"where", json::array({json::array({"_uuid", "==", json::array({"uuid", status})})})},
+                              {"row", std::move(row)}}}),
+                std::chrono::seconds(10));
+  }
+
   // Reports the generation once every switch holds it and a step that touches this node
   // (or the removal of one) waits for it; and any change of the error.
   void report(OvsdbReplica& db, const ClusterView& view, const std::string& error) {
@@ -113,12 +144,7 @@ struct Agent::Impl {
     for (std::uint32_t id : my_rows) awaited = awaited || !mine.contains(id);
     const std::uint64_t generation = peers_ok() && awaited ? view.generation : reported;
     if (generation == reported && error == reported_error) return;
-    const std::string& status = view.nodes.at(opt.name).status_uuid;
-    db.transact(json::array({{{"op", "update"},
-                              {"table", "Node_Status"},
-                              {"where", json::array({json::array({"_uuid", "==", json::array({"uuid", status})})})},
-                              {"row", {{"applied", generation}, {"error", error}}}}}),
-                std::chrono::seconds(10));
+    update_status(db, view, {{"applied", generation}, {"error", error}});
     if (generation != reported) log("applied generation " + std::to_string(generation));
     reported = generation;
     reported_error = error;
@@ -183,6 +209,7 @@ void Agent::run() {
   std::optional<ClusterView> last;  // nodes' facts and the topology are kept until Node changes
   std::optional<Topology> topology;
   auto next_reconcile = std::chrono::steady_clock::now();
+  auto next_stats = next_reconcile + im.opt.stats_interval;
   bool publish_due = true;
   while (!im.stopping) {
     try {
@@ -211,6 +238,11 @@ void Agent::run() {
           next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
           im.report(db, view, im.install(view, *topology));
         }
+      }
+      if (im.opt.stats_interval.count() > 0 && std::chrono::steady_clock::now() >= next_stats && last &&
+          last->nodes.contains(im.opt.name)) {
+        next_stats = std::chrono::steady_clock::now() + im.opt.stats_interval;
+        im.publish_stats(db, *last);
       }
     } catch (const Error& e) {
       im.log(std::string("failed: ") + e.what());

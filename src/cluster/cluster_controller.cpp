@@ -375,9 +375,22 @@ std::vector<std::uint32_t> ClusterController::inactive() const {
   return failed;
 }
 
+// The agents' last published counters (every AgentOptions::stats_interval), for the policies
+// that are active now: a policy with no rule on any switch yet counts zero.
 std::map<std::uint32_t, PolicyStats> ClusterController::stats() {
-  throw NotSupportedError("counters: in a cluster each agent holds its switches' counters; a vtapd with --store "
-                          "ovsdb does not collect them");
+  impl_->sync();
+  const auto s = impl_->current();
+  std::vector<std::uint32_t> failed;
+  impl_->translator(*s, 0, &failed);
+  const auto published = cluster_stats(*impl_->db.snapshot());
+  std::map<std::uint32_t, PolicyStats> out;
+  for (const auto& [id, row] : s->view.policies)
+    if (row.spec && std::find(failed.begin(), failed.end(), id) == failed.end()) out[id];
+  for (const auto& [id, c] : published) {
+    const std::uint32_t policy = id & ~previous_id_bit;  // a node holding the previous version
+    if (auto it = out.find(policy); it != out.end()) it->second += c;
+  }
+  return out;
 }
 
 std::vector<SwitchStatus> ClusterController::switches() const {

@@ -2,6 +2,9 @@
 
 #include "libvtap/cluster/cluster_view.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "libvtap/model/error.hpp"
 #include "libvtap/model/json.hpp"
 
@@ -167,6 +170,40 @@ bool step_acknowledged(const ClusterView& view, const PolicyRow& row) {
     if (n != view.nodes.end() && n->second.applied < row.generation) return false;
   }
   return true;
+}
+
+std::string node_stats_text(const std::map<std::uint32_t, PolicyStats>& stats) {
+  json out = json::object();
+  for (const auto& [id, c] : stats) out[std::to_string(id)] = {c.packets, c.bytes, c.copies, c.copy_bytes};
+  return out.dump();
+}
+
+std::map<std::uint32_t, PolicyStats> cluster_stats(const OvsdbSnapshot& snapshot) {
+  std::map<std::uint32_t, PolicyStats> out;
+  for (const auto& [uuid, row] : snapshot.rows("Node_Status")) {
+    const std::string text = string_column(row, "stats");
+    if (text.empty()) continue;
+    try {
+      const json parsed = json::parse(text);
+      if (!parsed.is_object()) throw Error("not an object");
+      std::map<std::uint32_t, PolicyStats> node;
+      for (const auto& [key, counts] : parsed.items()) {
+        std::uint32_t id = 0;
+        const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+        if (ec != std::errc() || end != key.data() + key.size() || id == 0)
+          throw Error("'" + key + "' is not a policy id");
+        if (!counts.is_array() || counts.size() != 4 ||
+            !std::all_of(counts.begin(), counts.end(), [](const json& n) { return n.is_number_unsigned(); }))
+          throw Error("policy " + key + ": not four counters");
+        node[id] = PolicyStats{counts[0].get<std::uint64_t>(), counts[1].get<std::uint64_t>(),
+                               counts[2].get<std::uint64_t>(), counts[3].get<std::uint64_t>()};
+      }
+      for (const auto& [id, c] : node) out[id] += c;
+    } catch (const std::exception&) {
+      // Written by an agent of another version, or damaged: that node counts nothing.
+    }
+  }
+  return out;
 }
 
 }  // namespace vtap

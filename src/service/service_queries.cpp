@@ -19,26 +19,7 @@ std::map<std::uint32_t, PolicyStats> Service::stats() {
       im.lost(name, *l, e);
       continue;
     }
-    std::map<std::uint32_t, TapRule> rules;
-    for (auto& r : im.translator->tap_rules(name)) rules.emplace(r.group_id, std::move(r));
-    for (const auto& f : s.flows) {
-      if (!is_rewriting_rule(f.rule)) continue;
-      for (const Action& a : f.rule.actions)
-        if (const auto* g = std::get_if<GroupAction>(&a); g && rules.contains(g->group_id))
-          for (std::uint32_t id : rules.at(g->group_id).policies) {
-            out[id].packets += f.packet_count;
-            out[id].bytes += f.byte_count;
-          }
-    }
-    for (const auto& g : s.groups) {
-      auto it = rules.find(g.group_id);
-      if (it == rules.end()) continue;
-      for (std::size_t b = 1; b < g.buckets.size() && b - 1 < it->second.buckets.size(); ++b)
-        for (std::uint32_t id : it->second.buckets[b - 1]) {
-          out[id].copies += g.buckets[b].packet_count;
-          out[id].copy_bytes += g.buckets[b].byte_count;
-        }
-    }
+    add_switch_stats(out, s, im.translator->tap_rules(name));
   }
   }
   return out;

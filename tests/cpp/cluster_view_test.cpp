@@ -155,6 +155,19 @@ TEST(ClusterView, FootprintNamesTheNodesAndTheRewritingOnes) {
   EXPECT_EQ(f.marks, (std::map<std::string, std::uint16_t>{{"vm3", 3100}}));
 }
 
+TEST(ClusterView, NodesCountersAreSummedPerPolicyAndAnUnreadableRowCountsNothing) {
+  OvsdbSnapshot s;
+  s.tables["Node_Status"]["a"] = {{"applied", 1}, {"stats", node_stats_text({{1, {10, 1000, 10, 1200}}, {2, {}}})}};
+  s.tables["Node_Status"]["b"] = {{"applied", 1},
+                                  {"stats", node_stats_text({{1, {5, 500, 0, 0}}, {1 | previous_id_bit, {1, 2, 3, 4}}})}};
+  s.tables["Node_Status"]["quiet"] = {{"applied", 1}};  // no stats yet
+  for (const char* bad : {"{not json", "[1,2]", R"({"x1": [1,2,3,4]})", R"({"0": [1,2,3,4]})", R"({"1": [1,2,3]})",
+                          R"({"1": [1,2,3,-4]})", R"({"4294967296": [1,2,3,4]})"})
+    s.tables["Node_Status"][std::string("bad ") + bad] = {{"stats", bad}};
+  EXPECT_EQ(cluster_stats(s), (std::map<std::uint32_t, PolicyStats>{
+                                  {1, {15, 1500, 10, 1200}}, {2, {}}, {1 | previous_id_bit, {1, 2, 3, 4}}}));
+}
+
 TEST(ClusterView, TheTopologyOfPublishedFactsNamesSwitchesByNode) {
   ClusterView v;
   InterfaceFacts bridge;

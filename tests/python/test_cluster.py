@@ -28,6 +28,7 @@ from vtap.cluster_farm import ADMIN, TOKENS, ClusterFarm, tap, vm_ip, vm_mac  # 
 from vtap.sandbox import ovs_installed  # noqa: E402
 
 TENANT_A = "tenant-a-token-01"
+TENANT_B = "tenant-b-token-02"
 
 
 @pytest.fixture
@@ -173,11 +174,15 @@ def test_cluster_commands(make_farm, vtapctl, tmp_path):
     assert out.returncode == 0, out.stderr
     assert [p["sender"]["mac"] for p in api(b, "GET", "/v1/policies").json()["policies"]] == [vm_mac(1, 1)]
     assert any("dl_vlan" in f or "group" in f for f in farm.dump(1)[0])
-    # A VM of another tenant, an unknown monitor, counters (kept by the agents): clear errors.
+    # A VM of another tenant, an unknown monitor: clear errors.
     r = api(a, "POST", "/v1/policies", token=TENANT_A, json=tap((1, 2), (2, 1), (2, 3)))
     assert r.status_code == 403 and "sender" in r.json()["error"]["message"]
     r = api(a, "POST", "/v1/policies", json=tap((1, 1), (2, 1), (9, 9)))
     assert r.status_code == 400 and "monitor" in r.json()["error"]["message"]
-    assert api(a, "GET", "/v1/stats").status_code == 501
+    # Counters (published by the agents): every active policy is there, a tenant's own only.
+    r = api(a, "GET", "/v1/stats")
+    assert r.status_code == 200 and [s["id"] for s in r.json()["stats"]] == [1], r.text
+    assert [s["id"] for s in api(a, "GET", "/v1/stats", token=TENANT_A).json()["stats"]] == [1]
+    assert api(a, "GET", "/v1/stats", token=TENANT_B).json()["stats"] == []
     assert api(a, "GET", "/metrics").status_code == 200
     assert set(TOKENS) >= {ADMIN, TENANT_A}

@@ -130,7 +130,8 @@ def scale_out(vtapctl, tmp_path):
         agents: dict[str, LoggedProcess] = {}
         for name, node in tb.nodes.items():
             agents[name] = LoggedProcess([vtapctl, "agent", "--db", cluster.remotes, "--ovsdb", node.ovs.db,
-                                          "--switch", f"{name}={node.target}", "--interval=500"],
+                                          "--switch", f"{name}={node.target}", "--interval=500",
+                                          "--stats-interval=300"],
                                          tmp_path / f"agent-{name}.log")
             stack.callback(agents[name].stop)
         tokens = tmp_path / "tokens.json"
@@ -419,5 +420,39 @@ def test_agents_copy_real_packets_across_nodes_make_before_break(scale_out, tmp_
         theirs = node.ofctl("--no-stats", "dump-flows", name, "table=0,cookie=0/-1").splitlines()
         assert sorted(f.strip() for f in theirs) == \
             sorted(f"priority=10,dl_dst={vm.mac} actions=output:{port(tb, name, vm)}" for vm in tb.vms.values())
+    assert_vtapd_serves_the_switch_counters(so, p1)
     for name, agent in so.agents.items():
         assert "failed" not in agent.text(), agent.text()
+
+
+def switch_counters(node: Node, pid: int) -> dict[str, int]:
+    """The oracle: what ``ovs-ofctl`` reads of policy ``pid``'s rewriting rule on ``node`` and
+    its group's copy bucket."""
+    import re
+    flows = [f for f in node.ofctl("dump-flows", node.name, f"cookie=0x76740100{pid:08x}/-1").splitlines()
+             if "cookie=" in f]
+    assert len(flows) == 1, flows
+    group = re.search(r"group:(\d+)", flows[0]).group(1)
+    stats = node.ofctl("dump-group-stats", node.name, f"group_id={group}")
+    copy = re.search(r"bucket1:packet_count=(\d+),byte_count=(\d+)", stats)
+    return {"packets": int(re.search(r"n_packets=(\d+)", flows[0]).group(1)),
+            "bytes": int(re.search(r"n_bytes=(\d+)", flows[0]).group(1)),
+            "copies": int(copy.group(1)), "copy_bytes": int(copy.group(2))}
+
+
+def assert_vtapd_serves_the_switch_counters(so: ScaleOut, pid: int) -> None:
+    """The counters node1's agent publishes reach vtapd's API and metrics: once traffic has
+    stopped they equal what ``ovs-ofctl`` reads on the sender's node."""
+    want = switch_counters(so.tb.nodes["node1"], pid)
+    assert want["packets"] > 0 and want["copies"] == want["packets"], want
+
+    def served() -> dict[str, int]:
+        r = so.api("GET", f"/v1/policies/{pid}/stats")
+        assert r.status_code == 200, r.text
+        return {k: v for k, v in r.json().items() if k in want}
+
+    wait_until(lambda: served() == want, f"vtapd's counters of policy {pid} are not the switch's {want}", timeout=10)
+    assert {s["id"]: s["active"] for s in so.api("GET", "/v1/stats").json()["stats"]} == {pid: True}
+    metrics = so.api("GET", "/metrics").text
+    assert any(line.startswith("vtap_policy_copies_total{") and f'policy="{pid}"' in line and
+               line.endswith(f" {want['copies']}") for line in metrics.splitlines()), metrics

@@ -4,7 +4,8 @@
 /// ovn-controller, it publishes its node to the clustered VTAP database, follows the
 /// policies and every other node there, computes its own switches' part of the plan with
 /// the same deterministic translator as every other agent, installs it with the minimal
-/// change, repairs its switches when they restart, and reports the generation it applied.
+/// change, repairs its switches when they restart, and reports the generation it applied and
+/// its switches' per-policy counters.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -31,6 +32,9 @@ struct AgentOptions {
   std::shared_ptr<Transport> transport;         ///< Null: the native transport.
   /// How often the switches are read back and repaired when nothing else happens.
   std::chrono::milliseconds reconcile_interval{1000};
+  /// How often the switches' counters are read and, when they changed, written to the node's
+  /// Node_Status for the vtapds to sum; 0: never.
+  std::chrono::milliseconds stats_interval{5000};
   std::function<void(const std::string&)> log;  ///< One line per thing done; may be null.
 };
 

@@ -41,7 +41,7 @@ class ClusterController final : public Controller {
   std::vector<TapPolicy> list(const Caller& caller = Caller::administrator()) const override;
   std::optional<TapPolicy> get(std::uint32_t id, const Caller& caller = Caller::administrator()) const override;
   std::vector<std::uint32_t> inactive() const override;
-  /// Throws NotSupportedError: the agents hold the counters.
+  /// The counters each node's agent last published (AgentOptions::stats_interval), summed.
   std::map<std::uint32_t, PolicyStats> stats() override;
   /// Every node's switches; `connected` is true while the node reports no error.
   std::vector<SwitchStatus> switches() const override;

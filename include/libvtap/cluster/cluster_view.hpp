@@ -29,6 +29,7 @@
 #include "libvtap/model/topology.hpp"
 #include "libvtap/openvswitch/node_facts.hpp"
 #include "libvtap/openvswitch/ovsdb_replica.hpp"
+#include "libvtap/service/policy_stats.hpp"
 #include "libvtap/translate/translator.hpp"
 
 namespace vtap {
@@ -101,6 +102,15 @@ inline constexpr std::uint32_t previous_id_bit = 0x40000000U;
 /// The policies `node` installs now (the table above), by id.
 std::vector<TapPolicy> node_policies(const ClusterView& view, const Topology& topology, const std::string& node,
                                      const TranslatorOptions& options);
+
+/// A node's per-policy counters as its agent writes them to `Node_Status.stats`: JSON, policy
+/// id → [packets, bytes, copies, copy_bytes].
+std::string node_stats_text(const std::map<std::uint32_t, PolicyStats>& stats);
+
+/// Every node's published counters summed per policy, by the id the node holds them under (a
+/// previous version's has previous_id_bit). A `Node_Status.stats` that does not parse counts
+/// nothing.
+std::map<std::uint32_t, PolicyStats> cluster_stats(const OvsdbSnapshot& snapshot);
 
 /// True when every node `row` touches has applied its generation (nodes that left the
 /// cluster count as done).

@@ -74,10 +74,4 @@ class UnavailableError : public Error {
   using Error::Error;
 };
 
-/// What this kind of controller does not offer (e.g. counters through a cluster's vtapd).
-class NotSupportedError : public Error {
- public:
-  using Error::Error;
-};
-
 }  // namespace vtap

@@ -15,6 +15,7 @@
 #include "libvtap/model/match.hpp"
 #include "libvtap/model/policy.hpp"
 #include "libvtap/model/topology.hpp"
+#include "libvtap/service/policy_stats.hpp"
 #include "libvtap/translate/explain.hpp"
 
 namespace vtap {
@@ -48,15 +49,6 @@ struct ServiceEvent {
   std::string detail;                    ///< Human-readable: what changed, or the error.
 };
 std::string to_string(ServiceEvent::Kind kind);
-
-/// Counters of one policy, summed over its rewriting rules on every switch.
-struct PolicyStats {
-  std::uint64_t packets = 0;      ///< Packets that matched the policy's rules.
-  std::uint64_t bytes = 0;
-  std::uint64_t copies = 0;       ///< Copies sent toward its monitor (or tunnel).
-  std::uint64_t copy_bytes = 0;
-  bool operator==(const PolicyStats&) const = default;
-};
 
 /// What the service knows of one switch it manages.
 struct SwitchStatus {
