@@ -33,7 +33,7 @@ struct Agent::Impl {
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
   std::map<std::string, std::vector<TapRule>> tap_rules;  // of each switch, as last installed
-  std::string published_stats;  // Node_Status.stats as last written
+  std::optional<std::string> published_stats;  // Node_Status.stats as last written or read
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -115,15 +115,21 @@ struct Agent::Impl {
         log("switch " + name + ": counters: " + e.what());
       }
     }
-    std::erase_if(sums, [](const auto& entry) { return entry.second == PolicyStats{}; });  // nothing to add
+    std::erase_if(sums, [](const auto& entry) { return entry.second == PolicyStats{}; });  // vtapd counts those zero
     std::string text = node_stats_text(sums);
-    if (text == published_stats) return;
-    update_status(db, view, {{"stats", text}});
+    const std::string& status = view.nodes.at(opt.name).status_uuid;
+    if (!published_stats) {  // what this node's agent wrote before it started
+      const auto snapshot = db.snapshot();
+      const auto& rows = snapshot->rows("Node_Status");
+      auto row = rows.find(status);
+      published_stats = row == rows.end() ? "" : row->second.value("stats", std::string());
+    }
+    if (text == *published_stats) return;
+    update_status(db, status, {{"stats", text}});
     published_stats = std::move(text);
   }
 
-  void update_status(OvsdbReplica& db, const ClusterView& view, json row) {
-    const std::string& status = view.nodes.at(opt.name).status_uuid;
+  static void update_status(OvsdbReplica& db, const std::string& status, json row) {
     db.transact(json::array({{{"op", "update"},
                               {"table", "Node_Status"},
                               {"where", json::array({json::array({"_uuid", "==", json::array({"uuid", status})})})},
@@ -144,7 +150,7 @@ struct Agent::Impl {
     for (std::uint32_t id : my_rows) awaited = awaited || !mine.contains(id);
     const std::uint64_t generation = peers_ok() && awaited ? view.generation : reported;
     if (generation == reported && error == reported_error) return;
-    update_status(db, view, {{"applied", generation}, {"error", error}});
+    update_status(db, view.nodes.at(opt.name).status_uuid, {{"applied", generation}, {"error", error}});
     if (generation != reported) log("applied generation " + std::to_string(generation));
     reported = generation;
     reported_error = error;

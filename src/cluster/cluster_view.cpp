@@ -173,6 +173,7 @@ bool step_acknowledged(const ClusterView& view, const PolicyRow& row) {
 }
 
 std::string node_stats_text(const std::map<std::uint32_t, PolicyStats>& stats) {
+  if (stats.empty()) return "";  // the column's default: an idle node writes nothing
   json out = json::object();
   for (const auto& [id, c] : stats) out[std::to_string(id)] = {c.packets, c.bytes, c.copies, c.copy_bytes};
   return out.dump();

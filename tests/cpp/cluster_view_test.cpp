@@ -166,6 +166,7 @@ TEST(ClusterView, NodesCountersAreSummedPerPolicyAndAnUnreadableRowCountsNothing
     s.tables["Node_Status"][std::string("bad ") + bad] = {{"stats", bad}};
   EXPECT_EQ(cluster_stats(s), (std::map<std::uint32_t, PolicyStats>{
                                   {1, {15, 1500, 10, 1200}}, {2, {}}, {1 | previous_id_bit, {1, 2, 3, 4}}}));
+  EXPECT_EQ(node_stats_text({}), "");  // the column's default: an idle node writes nothing
 }
 
 TEST(ClusterView, TheTopologyOfPublishedFactsNamesSwitchesByNode) {

@@ -104,7 +104,7 @@ std::vector<TapPolicy> node_policies(const ClusterView& view, const Topology& to
                                      const TranslatorOptions& options);
 
 /// A node's per-policy counters as its agent writes them to `Node_Status.stats`: JSON, policy
-/// id → [packets, bytes, copies, copy_bytes].
+/// id → [packets, bytes, copies, copy_bytes]; "" (the column's default) for none.
 std::string node_stats_text(const std::map<std::uint32_t, PolicyStats>& stats);
 
 /// Every node's published counters summed per policy, by the id the node holds them under (a
