@@ -25,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     schema().apply(snapshot, true, updates, 2);
     nlohmann::json modify = nlohmann::json::object();
-    for (const auto& [table, rows] : snapshot.tables)
-      for (const auto& [uuid, row] : rows) modify[table][uuid] = {{"modify", row}};
+    for (const auto& [table, rows] : snapshot.tables())
+      for (const auto& [uuid, row] : *rows) modify[table][uuid] = {{"modify", row}};
     schema().apply(snapshot, false, modify, 2);
   } catch (const nlohmann::json::exception&) {
   } catch (const std::out_of_range&) {

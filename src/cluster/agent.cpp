@@ -56,7 +56,7 @@ struct Agent::Impl {
       ops.push_back({{"op", "insert"},
                      {"table", "Node"},
                      {"row", {{"name", opt.name}, {"facts", text}, {"status", {"named-uuid", "status"}}}}});
-    } else if (json(n->second.facts).dump() != text) {
+    } else if (json(*n->second.facts).dump() != text) {
       ops.push_back({{"op", "update"},
                      {"table", "Node"},
                      {"where", json::array({json::array({"name", "==", opt.name})})},
@@ -234,15 +234,15 @@ void Agent::run() {
           topology.reset();
           topology = cluster_topology(view);
         }
-        last = view;
+        last = std::move(view);
         if (!concerned) {
           seen = inputs;
-        } else if (!view.nodes.contains(im.opt.name)) {
+        } else if (!last->nodes.contains(im.opt.name)) {
           publish_due = true;  // not yet visible, or removed by an operator
         } else {
           seen = inputs;
           next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
-          im.report(db, view, im.install(view, *topology));
+          im.report(db, *last, im.install(*last, *topology));
         }
       }
       if (im.opt.stats_interval.count() > 0 && std::chrono::steady_clock::now() >= next_stats && last &&

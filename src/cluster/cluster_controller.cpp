@@ -397,7 +397,7 @@ std::vector<SwitchStatus> ClusterController::switches() const {
   std::vector<SwitchStatus> out;
   for (const auto& [name, node] : impl_->current()->view.nodes) {
     std::set<std::string> bridges;
-    for (const auto& i : node.facts.interfaces) bridges.insert(i.bridge);
+    for (const auto& i : node.facts->interfaces) bridges.insert(i.bridge);
     for (const auto& b : bridges) {
       SwitchStatus st;
       st.name = name + "." + b;

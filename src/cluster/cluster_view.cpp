@@ -75,9 +75,10 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
         NodeRow n;
         n.uuid = uuid;
         n.name = string_column(row, "name");
-        n.facts = json::parse(string_column(row, "facts")).get<NodeFacts>();
-        n.facts.name = n.name;
-        n.facts.remote = "node " + n.name;
+        auto facts = std::make_shared<NodeFacts>(json::parse(string_column(row, "facts")).get<NodeFacts>());
+        facts->name = n.name;
+        facts->remote = "node " + n.name;
+        n.facts = std::move(facts);
         n.status_uuid = ovsdb_uuid(row.at("status"));
         view.nodes[n.name] = std::move(n);
       } catch (const std::exception& e) {
@@ -111,7 +112,7 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
 
 Topology cluster_topology(const ClusterView& view) {
   std::vector<NodeFacts> nodes;
-  for (const auto& [name, n] : view.nodes) nodes.push_back(n.facts);
+  for (const auto& [name, n] : view.nodes) nodes.push_back(*n.facts);
   return topology_from_nodes(std::move(nodes), true);
 }
 

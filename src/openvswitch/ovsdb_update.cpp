@@ -10,10 +10,18 @@ namespace vtap {
 
 using nlohmann::json;
 
-const std::map<std::string, json>& OvsdbSnapshot::rows(const std::string& table) const {
-  static const std::map<std::string, json> none;
-  auto it = tables.find(table);
-  return it == tables.end() ? none : it->second;
+const OvsdbSnapshot::Rows& OvsdbSnapshot::rows(const std::string& table) const {
+  static const Rows none;
+  auto it = tables_.find(table);
+  return it == tables_.end() ? none : *it->second;
+}
+
+OvsdbSnapshot::Rows& OvsdbSnapshot::mutable_rows(const std::string& table) {
+  std::shared_ptr<const Rows>& shared = tables_[table];
+  // Only copies of this snapshot hold its tables, and a copy only ever adds to the count
+  // while this snapshot holds one: a count of 1 cannot grow under us.
+  if (!shared || shared.use_count() > 1) shared = std::make_shared<Rows>(shared ? *shared : Rows());
+  return const_cast<Rows&>(*shared);  // NOLINT(cppcoreguidelines-pro-type-const-cast): made non-const just above
 }
 
 std::uint64_t OvsdbSnapshot::changed_in(std::initializer_list<const char*> names) const {
@@ -83,14 +91,14 @@ json OvsdbSchema::diff(Kind kind, const json& current, const json& change) {
 void OvsdbSchema::apply(OvsdbSnapshot& snapshot, bool clear, const json& updates, int version) const {
   const std::uint64_t next = snapshot.version + 1;
   if (clear) {
-    for (const auto& [table, rows] : snapshot.tables) snapshot.changed[table] = next;
-    snapshot.tables.clear();
+    for (const auto& [table, rows] : snapshot.tables()) snapshot.changed[table] = next;
+    snapshot.clear_tables();
   }
   for (const auto& [table, rows] : updates.items()) {
     snapshot.changed[table] = next;
     auto kinds = kinds_.find(table);
+    auto& table_rows = snapshot.mutable_rows(table);
     for (const auto& [uuid, change] : rows.items()) {
-      auto& table_rows = snapshot.tables[table];
       if (version == 1) {
         if (!change.contains("new")) table_rows.erase(uuid);
         else table_rows[uuid].update(change.at("new"));

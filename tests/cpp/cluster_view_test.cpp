@@ -83,15 +83,15 @@ std::vector<std::uint32_t> ids(const std::vector<TapPolicy>& ps) {
 
 TEST(ClusterView, ReadsRowsWhoseDefaultColumnsTheServerLeftOut) {
   OvsdbSnapshot s;
-  s.tables["VTAP_Global"]["g"] = {{"next_policy_id", 4}};  // generation 0 is not sent
-  s.tables["Mark"]["m"] = {{"stream", "vm3"}, {"vlan", 3000}};
-  s.tables["Node_Status"]["st"] = {{"applied", 7}};
+  s.mutable_rows("VTAP_Global")["g"] = {{"next_policy_id", 4}};  // generation 0 is not sent
+  s.mutable_rows("Mark")["m"] = {{"stream", "vm3"}, {"vlan", 3000}};
+  s.mutable_rows("Node_Status")["st"] = {{"applied", 7}};
   json facts = NodeFacts{"", "n1", {"10.0.0.1"}, {}};
-  s.tables["Node"]["n"] = {{"name", "n1"}, {"facts", facts.dump()}, {"status", {"uuid", "st"}}};
-  s.tables["Policy"]["p"] = {{"policy_id", 3}, {"tenant", "t1"}, {"spec", json(policy(3, 1, 2, 3)).dump()},
+  s.mutable_rows("Node")["n"] = {{"name", "n1"}, {"facts", facts.dump()}, {"status", {"uuid", "st"}}};
+  s.mutable_rows("Policy")["p"] = {{"policy_id", 3}, {"tenant", "t1"}, {"spec", json(policy(3, 1, 2, 3)).dump()},
                              {"phase", "commit"}, {"generation", 5}, {"nodes", "n1"},
                              {"marks", {"set", json::array({{"uuid", "m"}})}}};
-  s.tables["Policy"]["bad"] = {{"policy_id", 9}, {"spec", "{not json"}};
+  s.mutable_rows("Policy")["bad"] = {{"policy_id", 9}, {"spec", "{not json"}};
   const ClusterView v = read_cluster(s);
   EXPECT_EQ(v.generation, 0U);
   EXPECT_EQ(v.next_policy_id, 4U);
@@ -157,13 +157,13 @@ TEST(ClusterView, FootprintNamesTheNodesAndTheRewritingOnes) {
 
 TEST(ClusterView, NodesCountersAreSummedPerPolicyAndAnUnreadableRowCountsNothing) {
   OvsdbSnapshot s;
-  s.tables["Node_Status"]["a"] = {{"applied", 1}, {"stats", node_stats_text({{1, {10, 1000, 10, 1200}}, {2, {}}})}};
-  s.tables["Node_Status"]["b"] = {{"applied", 1},
+  s.mutable_rows("Node_Status")["a"] = {{"applied", 1}, {"stats", node_stats_text({{1, {10, 1000, 10, 1200}}, {2, {}}})}};
+  s.mutable_rows("Node_Status")["b"] = {{"applied", 1},
                                   {"stats", node_stats_text({{1, {5, 500, 0, 0}}, {1 | previous_id_bit, {1, 2, 3, 4}}})}};
-  s.tables["Node_Status"]["quiet"] = {{"applied", 1}};  // no stats yet
+  s.mutable_rows("Node_Status")["quiet"] = {{"applied", 1}};  // no stats yet
   for (const char* bad : {"{not json", "[1,2]", R"({"x1": [1,2,3,4]})", R"({"0": [1,2,3,4]})", R"({"1": [1,2,3]})",
                           R"({"1": [1,2,3,-4]})", R"({"4294967296": [1,2,3,4]})"})
-    s.tables["Node_Status"][std::string("bad ") + bad] = {{"stats", bad}};
+    s.mutable_rows("Node_Status")[std::string("bad ") + bad] = {{"stats", bad}};
   EXPECT_EQ(cluster_stats(s), (std::map<std::uint32_t, PolicyStats>{
                                   {1, {15, 1500, 10, 1200}}, {2, {}}, {1 | previous_id_bit, {1, 2, 3, 4}}}));
   EXPECT_EQ(node_stats_text({}), "");  // the column's default: an idle node writes nothing
@@ -174,7 +174,7 @@ TEST(ClusterView, TheTopologyOfPublishedFactsNamesSwitchesByNode) {
   InterfaceFacts bridge;
   bridge.bridge = bridge.name = "br";
   bridge.datapath_id = "1";
-  v.nodes["a"].facts = NodeFacts{"", "a", {"10.0.0.1"}, {bridge}};
+  v.nodes["a"].facts = std::make_shared<NodeFacts>(NodeFacts{"", "a", {"10.0.0.1"}, {bridge}});
   EXPECT_EQ(cluster_topology(v).switches().front().name, "a.br");
   EXPECT_EQ(node_of("a.br"), "a");
 }

@@ -39,6 +39,25 @@ TEST(OvsdbUpdate, ModifyReplacesAtomsAndTogglesSetAndMapMembers) {
   EXPECT_TRUE(s.rows("Missing").empty());
 }
 
+TEST(OvsdbUpdate, ACopySharesTheTablesAnUpdateDidNotTouch) {
+  OvsdbSnapshot s;
+  const OvsdbSchema sch(schema);
+  sch.apply(s, true, json::parse(R"({"R": {"u1": {"initial": {"name": "a"}}}, "S": {"v1": {"initial": {}}}})"), 2);
+  const OvsdbSnapshot before = s;
+  EXPECT_EQ(&before.rows("R"), &s.rows("R"));
+  sch.apply(s, false, json::parse(R"({"R": {"u1": {"modify": {"name": "b"}}}})"), 2);
+  EXPECT_EQ(before.rows("R").at("u1")["name"], "a");  // the copy keeps what it saw
+  EXPECT_EQ(s.rows("R").at("u1")["name"], "b");
+  EXPECT_EQ(&before.rows("S"), &s.rows("S"));  // untouched: still one table
+  EXPECT_EQ(s.changed_in({"S"}), 1U);
+  EXPECT_EQ(s.changed_in({"R", "S"}), 2U);
+  // Once no copy shares it, a table is changed where it is.
+  const OvsdbSnapshot::Rows* own = &s.rows("R");
+  sch.apply(s, false, json::parse(R"({"R": {"u2": {"insert": {"name": "c"}}}})"), 2);
+  EXPECT_EQ(&s.rows("R"), own);
+  EXPECT_EQ(before.rows("R").size(), 1U);
+}
+
 TEST(OvsdbUpdate, UuidsAndSetsAreReadOrRefusedByName) {
   EXPECT_EQ(ovsdb_uuid(json::parse(R"(["uuid", "abc"])")), "abc");
   EXPECT_THROW(ovsdb_uuid(json("abc")), Error);

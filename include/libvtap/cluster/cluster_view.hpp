@@ -20,6 +20,7 @@
 /// the row is deleted once acknowledged.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,7 +56,9 @@ struct PolicyRow {
 /// One node: its published facts and status.
 struct NodeRow {
   std::string uuid, name, status_uuid;
-  NodeFacts facts;
+  /// Shared by the views read while the Node table does not change (never null in a view
+  /// read_cluster made).
+  std::shared_ptr<const NodeFacts> facts;
   std::uint64_t applied = 0;
   std::string error;
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,16 +18,32 @@ namespace vtap {
 /// The contents of a database at one moment: table name → row UUID → row. Rows are in
 /// RFC 7047 notation (`["set", [...]]`, `["uuid", "..."]`, `["map", [...]]`); columns that
 /// hold their default value may be absent (servers leave them out).
-struct OvsdbSnapshot {
-  std::map<std::string, std::map<std::string, nlohmann::json>> tables;
+///
+/// Copies share their tables until one of them changes a table (copy on write), so a replica
+/// that publishes a copy after every update copies only the tables the update touched.
+class OvsdbSnapshot {
+ public:
+  using Rows = std::map<std::string, nlohmann::json>;
+
   std::uint64_t version = 0;  ///< Grows with every update applied.
   /// Per table, the `version` of the last update that changed it (absent: never changed).
   std::map<std::string, std::uint64_t> changed;
   /// The largest changed[] of `tables` (0 when none changed): whether something a reader
   /// depends on moved since it last looked.
   std::uint64_t changed_in(std::initializer_list<const char*> tables) const;
+
   /// The rows of `table` (an empty map when it has none).
-  const std::map<std::string, nlohmann::json>& rows(const std::string& table) const;
+  const Rows& rows(const std::string& table) const;
+  /// The rows of `table` to change (made when missing), first made this snapshot's own when a
+  /// copy shares them.
+  Rows& mutable_rows(const std::string& table);
+  /// Every table that has been made, by name.
+  const std::map<std::string, std::shared_ptr<const Rows>>& tables() const noexcept { return tables_; }
+  /// Drops every table.
+  void clear_tables() noexcept { tables_.clear(); }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Rows>> tables_;
 };
 
 /// What a schema says about each column that updates need: whether a <row-update2>
