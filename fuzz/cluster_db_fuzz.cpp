@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const vtap::Error&) {
   }
   const vtap::ClusterView view = vtap::read_cluster(snapshot);
+  (void)vtap::read_cluster(snapshot, &view);
   try {
     const vtap::Topology topology = vtap::cluster_topology(view);
     for (const auto& [name, node] : view.nodes) (void)vtap::node_policies(view, topology, name, {});

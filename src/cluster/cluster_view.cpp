@@ -92,9 +92,18 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
   }
   for (const auto& [uuid, row] : snapshot.rows("Policy")) {
     try {
+      // Every write of a row gives it a new generation (cluster_controller.cpp): a row with the
+      // uuid and generation it had is the row read before, and need not be parsed again.
+      const std::uint32_t id = row.value("policy_id", 0U);
+      if (previous)
+        if (auto was = previous->policies.find(id); was != previous->policies.end() && was->second.uuid == uuid &&
+                                                     was->second.generation == row.value("generation", 0ULL)) {
+          view.policies.emplace(id, was->second);
+          continue;
+        }
       PolicyRow p;
       p.uuid = uuid;
-      p.id = row.value("policy_id", 0U);
+      p.id = id;
       p.tenant = string_column(row, "tenant");
       p.spec = policy_text(string_column(row, "spec"), p.id, p.tenant);
       p.previous = policy_text(string_column(row, "previous"), p.id, p.tenant);
@@ -183,9 +192,9 @@ std::string node_stats_text(const std::map<std::uint32_t, PolicyStats>& stats) {
 std::map<std::uint32_t, PolicyStats> cluster_stats(const OvsdbSnapshot& snapshot) {
   std::map<std::uint32_t, PolicyStats> out;
   for (const auto& [uuid, row] : snapshot.rows("Node_Status")) {
-    const std::string text = string_column(row, "stats");
-    if (text.empty()) continue;
     try {
+      const std::string text = string_column(row, "stats");
+      if (text.empty()) continue;
       const json parsed = json::parse(text);
       if (!parsed.is_object()) throw Error("not an object");
       std::map<std::uint32_t, PolicyStats> node;

@@ -106,6 +106,23 @@ TEST(ClusterView, ReadsRowsWhoseDefaultColumnsTheServerLeftOut) {
   EXPECT_NE(v.problems[0].find("Policy bad"), std::string::npos);
 }
 
+TEST(ClusterView, APolicyRowIsParsedAgainOnlyWhenItsGenerationMoved) {
+  OvsdbSnapshot s;
+  s.mutable_rows("Policy")["p"] = {{"policy_id", 3}, {"spec", json(policy(3, 1, 2, 3)).dump()}, {"generation", 5}};
+  const ClusterView first = read_cluster(s);
+  // The same generation is the same row (vtapd never rewrites a row without moving it).
+  s.mutable_rows("Policy")["p"]["spec"] = json(policy(3, 1, 2, 4)).dump();
+  EXPECT_EQ(read_cluster(s, &first).policies.at(3).spec, first.policies.at(3).spec);
+  s.mutable_rows("Policy")["p"]["generation"] = 6;
+  const ClusterView moved = read_cluster(s, &first);
+  EXPECT_EQ(moved.policies.at(3).spec, policy(3, 1, 2, 4));
+  EXPECT_EQ(moved.policies.at(3).generation, 6U);
+  // A row deleted and inserted anew (another uuid) is read anew, whatever its generation.
+  s.mutable_rows("Policy").clear();
+  s.mutable_rows("Policy")["q"] = {{"policy_id", 3}, {"spec", json(policy(3, 1, 2, 5)).dump()}, {"generation", 5}};
+  EXPECT_EQ(read_cluster(s, &first).policies.at(3).spec, policy(3, 1, 2, 5));
+}
+
 TEST(ClusterView, EachNodeInstallsWhatThePhaseTableSays) {
   const Topology topo = nodes();
   PolicyRow row;

@@ -79,7 +79,9 @@ struct ClusterView {
 /// Reads a snapshot of the VTAP database. Rows that do not parse are left out and named in
 /// `problems` (the database is shared: one bad row must not stop every agent). With
 /// `previous` read from an earlier snapshot of the same replica, nodes' facts are taken from
-/// it unless the Node table changed since (statuses are always read anew).
+/// it unless the Node table changed since (statuses are always read anew), and so is each
+/// Policy row whose uuid and generation are unchanged (every write of a row gives it a new
+/// generation).
 ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous = nullptr);
 
 /// The topology of every node's published facts (switches named `NODE.BRIDGE`).
