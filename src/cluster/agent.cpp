@@ -33,7 +33,8 @@ struct Agent::Impl {
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
   std::map<std::string, std::vector<TapRule>> tap_rules;  // of each switch, as last installed
-  std::optional<std::string> published_stats;  // Node_Status.stats as last written or read
+  // This node's Node_Status row, and its stats as last written or read.
+  std::pair<std::string, std::string> published_stats;
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -118,15 +119,16 @@ struct Agent::Impl {
     std::erase_if(sums, [](const auto& entry) { return entry.second == PolicyStats{}; });  // vtapd counts those zero
     std::string text = node_stats_text(sums);
     const std::string& status = view.nodes.at(opt.name).status_uuid;
-    if (!published_stats) {  // what this node's agent wrote before it started
+    if (published_stats.first != status) {  // what an agent of this node wrote before
       const auto snapshot = db.snapshot();
       const auto& rows = snapshot->rows("Node_Status");
-      auto row = rows.find(status);
-      published_stats = row == rows.end() ? "" : row->second.value("stats", std::string());
+      const auto row = rows.find(status);
+      const json* stats = row == rows.end() || !row->second.contains("stats") ? nullptr : &row->second["stats"];
+      published_stats = {status, stats && stats->is_string() ? stats->get<std::string>() : ""};
     }
-    if (text == *published_stats) return;
+    if (text == published_stats.second) return;
     update_status(db, status, {{"stats", text}});
-    published_stats = std::move(text);
+    published_stats.second = std::move(text);
   }
 
   static void update_status(OvsdbReplica& db, const std::string& status, json row) {

@@ -21,8 +21,8 @@ struct PolicyStats {
 };
 
 /// Adds to `out` what one switch counted for each policy of its rewriting rules `rules`
-/// (Translator::tap_rules): a rule's packets and bytes to every policy it serves, a copy
-/// bucket's to the policies that want that copy.
+/// (sorted by group id, as Translator::tap_rules gives them): a rule's packets and bytes to
+/// every policy it serves, a copy bucket's to the policies that want that copy.
 void add_switch_stats(std::map<std::uint32_t, PolicyStats>& out, const SwitchStats& stats,
                       std::span<const TapRule> rules);
 
