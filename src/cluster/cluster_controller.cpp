@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "libvtap/cluster/cluster_view.hpp"
@@ -24,6 +25,9 @@ struct State {
   std::uint64_t version = 0;
   ClusterView view;
   Topology topology;
+  // The policies that do not resolve in `topology`: found once, when first asked.
+  mutable std::once_flag inactive_once;
+  mutable std::vector<std::uint32_t> inactive;
 };
 
 json where_id(std::uint32_t id) { return json::array({json::array({"policy_id", "==", id})}); }
@@ -120,6 +124,11 @@ struct ClusterController::Impl {
           if (failed) failed->push_back(id);
         }
     return t;
+  }
+
+  const std::vector<std::uint32_t>& inactive(const State& s) const {
+    std::call_once(s.inactive_once, [&] { translator(s, 0, &s.inactive); });
+    return s.inactive;
   }
 
   const PolicyRow& owned(const State& s, std::uint32_t id, const Caller& caller) const {
@@ -370,9 +379,7 @@ std::optional<TapPolicy> ClusterController::get(std::uint32_t id, const Caller& 
 }
 
 std::vector<std::uint32_t> ClusterController::inactive() const {
-  std::vector<std::uint32_t> failed;
-  impl_->translator(*impl_->current(), 0, &failed);
-  return failed;
+  return impl_->inactive(*impl_->current());
 }
 
 // The agents' last published counters (every AgentOptions::stats_interval), for the policies
@@ -380,12 +387,11 @@ std::vector<std::uint32_t> ClusterController::inactive() const {
 std::map<std::uint32_t, PolicyStats> ClusterController::stats() {
   impl_->sync();
   const auto s = impl_->current();
-  std::vector<std::uint32_t> failed;
-  impl_->translator(*s, 0, &failed);
+  const std::set<std::uint32_t> inactive(impl_->inactive(*s).begin(), impl_->inactive(*s).end());
   const auto published = cluster_stats(*impl_->db.snapshot());
   std::map<std::uint32_t, PolicyStats> out;
   for (const auto& [id, row] : s->view.policies)
-    if (row.spec && std::find(failed.begin(), failed.end(), id) == failed.end()) out[id];
+    if (row.spec && !inactive.contains(id)) out[id];
   for (const auto& [id, c] : published) {
     const std::uint32_t policy = id & ~previous_id_bit;  // a node holding the previous version
     if (auto it = out.find(policy); it != out.end()) it->second += c;
