@@ -33,8 +33,6 @@ struct Agent::Impl {
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
   std::map<std::string, std::vector<TapRule>> tap_rules;  // of each switch, as last installed
-  // This node's Node_Status row, and its stats as last written or read.
-  std::pair<std::string, std::string> published_stats;
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -82,7 +80,7 @@ struct Agent::Impl {
       }
     std::uint64_t sent = 0;
     for (auto& [name, peer] : peers) {
-      tap_rules[name] = translator.tap_rules(name);
+      if (opt.stats_interval.count() > 0) tap_rules[name] = translator.tap_rules(name);
       try {
         if (!peer.conn || !peer.conn->is_open()) peer.conn = opt.transport->connect(peer.target, opt.session);
         const auto report = peer.conn->install(translator.plan(name), ownership(options));
@@ -117,18 +115,15 @@ struct Agent::Impl {
       }
     }
     std::erase_if(sums, [](const auto& entry) { return entry.second == PolicyStats{}; });  // vtapd counts those zero
-    std::string text = node_stats_text(sums);
+    const std::string text = node_stats_text(sums);
+    // The database is the record of what was published: write only what it does not hold.
     const std::string& status = view.nodes.at(opt.name).status_uuid;
-    if (published_stats.first != status) {  // what an agent of this node wrote before
-      const auto snapshot = db.snapshot();
-      const auto& rows = snapshot->rows("Node_Status");
-      const auto row = rows.find(status);
-      const json* stats = row == rows.end() || !row->second.contains("stats") ? nullptr : &row->second["stats"];
-      published_stats = {status, stats && stats->is_string() ? stats->get<std::string>() : ""};
-    }
-    if (text == published_stats.second) return;
+    const auto snapshot = db.snapshot();
+    const auto& rows = snapshot->rows("Node_Status");
+    const auto row = rows.find(status);
+    const json held = row == rows.end() ? json() : row->second.value("stats", json());
+    if (text == (held.is_string() ? held.get<std::string>() : "")) return;
     update_status(db, status, {{"stats", text}});
-    published_stats.second = std::move(text);
   }
 
   static void update_status(OvsdbReplica& db, const std::string& status, json row) {
