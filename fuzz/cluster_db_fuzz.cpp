@@ -1,13 +1,15 @@
 // Fuzzes what a cluster's agents and vtapds read from the VTAP database: any bytes, taken as
 // the <table-updates2> a server sends (then again as a modify of what they made), are
 // applied to a replica with the real schema, read as a ClusterView, turned into the global
-// topology, each node's policies and the nodes' summed counters. Nothing may crash; bad rows and topologies throw
+// topology, each node's policies and plan (built, then following the view without its first
+// row) and the nodes' summed counters. Nothing may crash; bad rows and topologies throw
 // vtap::Error or are named in ClusterView::problems.
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 
 #include "libvtap/cluster/cluster_view.hpp"
+#include "libvtap/cluster/node_plan.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/openvswitch/ovsdb_update.hpp"
 
@@ -36,7 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)vtap::read_cluster(snapshot, &view);
   try {
     const vtap::Topology topology = vtap::cluster_topology(view);
-    for (const auto& [name, node] : view.nodes) (void)vtap::node_policies(view, topology, name, {});
+    vtap::ClusterView fewer = view;
+    if (!fewer.policies.empty()) fewer.policies.erase(fewer.policies.begin());
+    for (const auto& [name, node] : view.nodes) {
+      (void)vtap::node_policies(view, topology, name, {});
+      vtap::NodePlan plan(name, {});
+      (void)plan.update(view, topology);
+      (void)plan.update(fewer, topology);
+    }
   } catch (const vtap::Error&) {
   }
   for (const auto& [id, row] : view.policies) (void)vtap::step_acknowledged(view, row);

@@ -1,5 +1,5 @@
-// The cluster agent (agent.hpp): one loop that publishes the node, turns each snapshot of
-// the VTAP database into this node's switch plans and installs them.
+// The cluster agent (agent.hpp): one loop that publishes the node, keeps this node's plan in
+// step with the VTAP database (node_plan.hpp) and installs what changed.
 
 #include "libvtap/cluster/agent.hpp"
 
@@ -8,6 +8,7 @@
 #include <set>
 
 #include "libvtap/cluster/cluster_view.hpp"
+#include "libvtap/cluster/node_plan.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/native/native_transport.hpp"
 #include "libvtap/openvswitch/discovery.hpp"
@@ -22,6 +23,7 @@ struct Agent::Impl {
     std::string target;
     std::unique_ptr<SwitchConnection> conn;
     std::string error;
+    bool synced = false;  // holds the node's plan as last installed, over this connection
   };
 
   AgentOptions opt;
@@ -32,7 +34,7 @@ struct Agent::Impl {
   std::uint64_t reported = 0;
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
-  std::map<std::string, std::vector<TapRule>> tap_rules;  // of each switch, as last installed
+  std::optional<NodePlan> plan;     // made once the node's name is known
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -67,26 +69,30 @@ struct Agent::Impl {
     log("published node " + opt.name + " (" + std::to_string(facts.interfaces.size()) + " interfaces)");
   }
 
-  // Installs this node's part of `view` on every switch; returns "" or what failed.
-  std::string install(const ClusterView& view, const Topology& topology) {
-    TranslatorOptions options = opt.translator;
-    options.assigned_marks = view.marks;
-    Translator translator(topology, options);
-    std::string errors;
-    for (const TapPolicy& p : node_policies(view, topology, opt.name, opt.translator)) try {
-        translator.add(p);
-      } catch (const PolicyError& e) {
-        errors += std::string(errors.empty() ? "" : "; ") + e.what();
-      }
+  // Brings this node's switches to its part of `view`. A switch that holds the plan as last
+  // installed gets only what the view changed; every switch gets its whole plan (read back,
+  // diffed) when `whole` (a reconciliation), when the plan was built anew, and when it was
+  // reconnected or failed since. Returns "" or what failed.
+  std::string install(const ClusterView& view, const Topology& topology, bool whole) {
+    const std::optional<PlanDelta> delta = plan->update(view, topology);
+    std::string errors = plan->errors();
     std::uint64_t sent = 0;
     for (auto& [name, peer] : peers) {
-      if (opt.stats_interval.count() > 0) tap_rules[name] = translator.tap_rules(name);
       try {
-        if (!peer.conn || !peer.conn->is_open()) peer.conn = opt.transport->connect(peer.target, opt.session);
-        const auto report = peer.conn->install(translator.plan(name), ownership(options));
-        const std::uint64_t n = report.change.meters_first.size() + report.change.bundle.size() +
-                                report.change.meters_last.size();
-        if (n) log("switch " + name + ": " + report.change.summary());
+        const bool reconnect = !peer.conn || !peer.conn->is_open();
+        if (reconnect) peer.conn = opt.transport->connect(peer.target, opt.session);
+        const bool whole_switch = whole || !delta || !peer.synced || reconnect;
+        peer.synced = false;  // until the switch confirms what it is sent
+        openflow::ChangeSet change;
+        if (whole_switch) {
+          change = peer.conn->install(plan->plan(name), ownership(opt.translator)).change;
+        } else if (auto d = delta->find(name); d != delta->end()) {
+          change = openflow::diff(d->second.before, d->second.after);
+          peer.conn->apply(change);
+        }
+        peer.synced = true;
+        const std::uint64_t n = change.meters_first.size() + change.bundle.size() + change.meters_last.size();
+        if (n) log("switch " + name + ": " + change.summary());
         sent += n;
         peer.error.clear();
       } catch (const Error& e) {
@@ -109,7 +115,7 @@ struct Agent::Impl {
     for (auto& [name, peer] : peers) {
       if (!peer.conn || !peer.conn->is_open()) continue;
       try {
-        add_switch_stats(sums, peer.conn->stats(), tap_rules[name]);
+        add_switch_stats(sums, peer.conn->stats(), plan->translator()->tap_rules(name));
       } catch (const Error& e) {
         log("switch " + name + ": counters: " + e.what());
       }
@@ -202,6 +208,7 @@ void Agent::run() {
     throw Error("agent: node name '" + im.opt.name +
                 "' is empty or holds '.' (give --name, or set external_ids:hostname in the node's Open_vSwitch row)");
   for (const auto& [bridge, target] : im.opt.switches) im.peers[im.opt.name + "." + bridge].target = target;
+  im.plan.emplace(im.opt.name, im.opt.translator);
   OvsdbReplica db(cluster_database, im.opt.database);
   im.log("node " + im.opt.name + ": connecting to " + im.opt.database);
   while (!im.stopping && !db.wait_until([](const OvsdbSnapshot&) { return true; }, std::chrono::milliseconds(200))) {
@@ -239,11 +246,11 @@ void Agent::run() {
         } else {
           seen = inputs;
           next_reconcile = std::chrono::steady_clock::now() + im.opt.reconcile_interval;
-          im.report(db, *last, im.install(*last, *topology));
+          im.report(db, *last, im.install(*last, *topology, reconcile_due));
         }
       }
       if (im.opt.stats_interval.count() > 0 && std::chrono::steady_clock::now() >= next_stats && last &&
-          last->nodes.contains(im.opt.name)) {
+          last->nodes.contains(im.opt.name) && im.plan->translator()) {
         next_stats = std::chrono::steady_clock::now() + im.opt.stats_interval;
         im.publish_stats(db, *last);
       }

@@ -142,35 +142,36 @@ Footprint footprint(const Topology& topology, const TapPolicy& policy, const Tra
   return f;
 }
 
+std::vector<TapPolicy> row_policies(const PolicyRow& row, const Topology& topology, const std::string& node,
+                                    const TranslatorOptions& options, const std::map<std::string, std::uint16_t>& marks) {
+  if (row.settled()) return {*row.spec};
+  bool rewriting = false;
+  for (const auto* p : {&row.spec, &row.previous})
+    if (*p) try {
+        rewriting = rewriting || footprint(topology, **p, options, marks).rewriting.contains(node);
+      } catch (const Error&) {
+        // Does not resolve here: it puts nothing anywhere, so it rewrites nowhere.
+      }
+  if (rewriting) {
+    const auto& holds = row.prepare ? row.previous : row.spec;
+    return holds ? std::vector{*holds} : std::vector<TapPolicy>{};
+  }
+  std::vector<TapPolicy> out;
+  if (row.spec) out.push_back(*row.spec);
+  if (row.previous && row.previous != row.spec) {
+    out.push_back(*row.previous);
+    out.back().id |= previous_id_bit;
+  }
+  return out;
+}
+
 std::vector<TapPolicy> node_policies(const ClusterView& view, const Topology& topology, const std::string& node,
                                      const TranslatorOptions& options) {
-  std::vector<TapPolicy> out;
-  std::vector<TapPolicy> previous;
-  for (const auto& [id, row] : view.policies) {
-    if (row.settled()) {
-      out.push_back(*row.spec);
-      continue;
-    }
-    bool rewriting = false;
-    for (const auto* p : {&row.spec, &row.previous})
-      if (*p) try {
-          rewriting = rewriting || footprint(topology, **p, options, view.marks).rewriting.contains(node);
-        } catch (const Error&) {
-          // Does not resolve here: it puts nothing anywhere, so it rewrites nowhere.
-        }
-    if (rewriting) {
-      const auto& holds = row.prepare ? row.previous : row.spec;
-      if (holds) out.push_back(*holds);
-      continue;
-    }
-    if (row.spec) out.push_back(*row.spec);
-    if (row.previous && row.previous != row.spec) {
-      TapPolicy old = *row.previous;
-      old.id |= previous_id_bit;
-      previous.push_back(std::move(old));
-    }
-  }
-  out.insert(out.end(), previous.begin(), previous.end());
+  std::vector<TapPolicy> out, previous;
+  for (const auto& [id, row] : view.policies)
+    for (TapPolicy& p : row_policies(row, topology, node, options, view.marks))
+      ((p.id & previous_id_bit) ? previous : out).push_back(std::move(p));
+  out.insert(out.end(), std::make_move_iterator(previous.begin()), std::make_move_iterator(previous.end()));
   return out;
 }
 

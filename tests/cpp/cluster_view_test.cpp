@@ -55,18 +55,8 @@ TEST(AssignedMarks, AMarkOutsideTheRangeIsRefused) {
 
 #ifdef VTAP_WITH_OPENVSWITCH
 
-// n1.br - n2.br - n3.br (one bridge per node): vm1 on n1, vm2 on n2, vm3 and vm4 on n3.
-Topology nodes() {
-  Topology t;
-  for (int s = 1; s <= 3; ++s)
-    t.add_switch(Switch{"n" + std::to_string(s) + ".br", static_cast<std::uint64_t>(s), std::nullopt, {}});
-  t.add_link(Link{PortRef{"n1.br", 10}, PortRef{"n2.br", 11}});
-  t.add_link(Link{PortRef{"n2.br", 10}, PortRef{"n3.br", 11}});
-  for (auto [vm, s] : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 3}})
-    t.add_host(Host{"vm" + std::to_string(vm), mac(vm), ip(vm), std::nullopt, "n" + std::to_string(s) + ".br",
-                    static_cast<std::uint32_t>(vm), "t1"});
-  return t;
-}
+// vm1 on n1, vm2 on n2, vm3 and vm4 on n3.
+Topology nodes() { return cluster_nodes({{1, 1}, {2, 2}, {3, 3}, {4, 3}}); }
 
 ClusterView view_with(PolicyRow row) {
   ClusterView v;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "libvtap/translate/explain.hpp"
 #include "libvtap/translate/translator.hpp"
 
@@ -51,6 +53,40 @@ inline std::vector<std::string> walk(const Translator& t, const std::string& pac
   auto got = explain(t, Match::parse(packet)).delivered;
   std::sort(got.begin(), got.end());
   return got;
+}
+
+// Three nodes of a cluster, n1.br - n2.br - n3.br (one bridge each, as cluster_topology()
+// names them), with VM `vm` on node `node` for each (vm, node).
+inline Topology cluster_nodes(const std::vector<std::pair<int, int>>& vms) {
+  Topology t;
+  for (int s = 1; s <= 3; ++s)
+    t.add_switch(Switch{"n" + std::to_string(s) + ".br", static_cast<std::uint64_t>(s), std::nullopt, {}});
+  t.add_link(Link{PortRef{"n1.br", 10}, PortRef{"n2.br", 11}});
+  t.add_link(Link{PortRef{"n2.br", 10}, PortRef{"n3.br", 11}});
+  for (auto [vm, node] : vms)
+    t.add_host(Host{"vm" + std::to_string(vm), mac(vm), ip(vm), std::nullopt, "n" + std::to_string(node) + ".br",
+                    static_cast<std::uint32_t>(vm), "t1"});
+  return t;
+}
+
+// The entries of `plan` without those in `gone`, plus those in `came`, sorted as a plan is.
+template <class T>
+std::vector<T> spliced(std::vector<T> plan, const std::vector<T>& gone, const std::vector<T>& came) {
+  for (const T& g : gone) {
+    auto it = std::find(plan.begin(), plan.end(), g);
+    if (it == plan.end()) ADD_FAILURE() << "the delta removes an entry the plan does not hold: " << g.to_string();
+    else plan.erase(it);
+  }
+  plan.insert(plan.end(), came.begin(), came.end());
+  std::sort(plan.begin(), plan.end());
+  return plan;
+}
+
+// `plan` with delta `d` made.
+inline SwitchPlan spliced(const SwitchPlan& plan, const SwitchDelta& d) {
+  return SwitchPlan{spliced(plan.meters, d.before.meters, d.after.meters),
+                    spliced(plan.groups, d.before.groups, d.after.groups),
+                    spliced(plan.flows, d.before.flows, d.after.flows)};
 }
 
 }  // namespace vtap::testing

@@ -15,25 +15,6 @@
 namespace vtap {
 namespace {
 
-// The entries of `plan` without those in `gone`, plus those in `came`, sorted as a plan is.
-template <class T>
-std::vector<T> spliced(std::vector<T> plan, const std::vector<T>& gone, const std::vector<T>& came) {
-  for (const T& g : gone) {
-    auto it = std::find(plan.begin(), plan.end(), g);
-    if (it == plan.end()) ADD_FAILURE() << "the delta removes an entry the plan does not hold: " << g.to_string();
-    else plan.erase(it);
-  }
-  plan.insert(plan.end(), came.begin(), came.end());
-  std::sort(plan.begin(), plan.end());
-  return plan;
-}
-
-SwitchPlan spliced(const SwitchPlan& plan, const SwitchDelta& d) {
-  return SwitchPlan{spliced(plan.meters, d.before.meters, d.after.meters),
-                    spliced(plan.groups, d.before.groups, d.after.groups),
-                    spliced(plan.flows, d.before.flows, d.after.flows)};
-}
-
 // The priority and match of every rewriting rule, by switch.
 std::set<std::string> rewriting_rules(const Plan& plan) {
   std::set<std::string> out;

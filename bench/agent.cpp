@@ -1,0 +1,151 @@
+// A cluster agent's library CPU per change (docs/design.md §6.7), with N settled policies in
+// a 50-node cluster of 20 VMs each: a policy whose sender is on node n0 is created, then
+// removed, and n0's agent follows.
+//
+//   BM_AgentChange/N         what the agent does: NodePlan::update, which keeps its translator
+//                            and translates only the rows that moved;
+//   BM_AgentRetranslate/N    the peer, what it did before: every row's policies
+//                            (node_policies) into a fresh translator, then the switch's plan;
+//   BM_ReadCluster/N         reading the replica's snapshot into a view after one row moved,
+//                            which both pay before.
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "libvtap/cluster/cluster_view.hpp"
+#include "libvtap/cluster/node_plan.hpp"
+#include "libvtap/model/json.hpp"
+
+namespace {
+
+using namespace vtap;
+
+constexpr int kNodes = 50;
+constexpr int kHosts = 1000;
+
+MacAddress host_mac(int n) {
+  return MacAddress({0xfa, 0x16, 0x3e, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+}
+std::string switch_of(int host) { return "n" + std::to_string(host % kNodes) + ".br"; }
+
+// A line of 50 nodes with a few chords; VM h on node h % 50.
+Topology make_topology() {
+  Topology t;
+  for (int s = 0; s < kNodes; ++s)
+    t.add_switch(Switch{"n" + std::to_string(s) + ".br", static_cast<std::uint64_t>(s + 1), std::nullopt, {}});
+  std::uint32_t port = 1000;
+  auto link = [&](int a, int b) {
+    t.add_link(Link{PortRef{switch_of(a), port}, PortRef{switch_of(b), port + 1}});
+    port += 2;
+  };
+  for (int s = 1; s < kNodes; ++s) link(s - 1, s);
+  for (int s = 0; s + 10 < kNodes; s += 10) link(s, s + 10);
+  for (int h = 0; h < kHosts; ++h)
+    t.add_host(Host{"vm" + std::to_string(h), host_mac(h), Ipv4Address(0x0a000000U + static_cast<std::uint32_t>(h)),
+                    std::nullopt, switch_of(h), static_cast<std::uint32_t>(h + 1), "t1"});
+  return t;
+}
+
+TapPolicy make_policy(std::uint32_t id, int sender, int receiver, int monitor) {
+  TapPolicy p;
+  p.id = id;
+  p.sender = Endpoint{host_mac(sender), std::nullopt, false};
+  p.receiver = Endpoint{host_mac(receiver), std::nullopt, false};
+  p.monitor = Endpoint{host_mac(monitor), std::nullopt, false};
+  return p;
+}
+
+PolicyRow settled(TapPolicy p, std::uint64_t generation) {
+  PolicyRow row;
+  row.uuid = "row" + std::to_string(p.id);
+  row.id = p.id;
+  row.generation = generation;
+  row.spec = std::move(p);
+  return row;
+}
+
+// N settled rows (monitors from a pool of 20, as in bench_translator), with the marks a
+// vtapd would have assigned their streams.
+struct Cluster {
+  Topology topology = make_topology();
+  ClusterView view;
+  TapPolicy extra = make_policy(0, 0, 1, 507);  // sender vm0 on n0
+
+  explicit Cluster(int n) {
+    std::mt19937 rng(1);
+    std::uniform_int_distribution<int> host(0, kHosts - 1), monitor(0, 19);
+    Translator marks(topology);
+    for (std::uint32_t id = 1; id <= static_cast<std::uint32_t>(n);) {
+      const int s = host(rng), r = host(rng), m = monitor(rng) * (kHosts / 20) + 7;
+      if (s == r || m == s || m == r) continue;
+      TapPolicy p = make_policy(id, s, r, m);
+      marks.add(p);
+      view.policies.emplace(id, settled(std::move(p), id));
+      ++id;
+    }
+    view.marks = marks.marks();
+    view.generation = static_cast<std::uint64_t>(n);
+    extra.id = static_cast<std::uint32_t>(n + 1);
+  }
+  // The view with the extra policy created (`on`) or removed, at a new generation.
+  const ClusterView& step(bool on) {
+    ++view.generation;
+    if (on) view.policies[extra.id] = settled(extra, view.generation);
+    else view.policies.erase(extra.id);
+    return view;
+  }
+};
+
+void BM_AgentChange(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  NodePlan plan("n0", {});
+  plan.update(c.view, c.topology);
+  bool on = false;
+  for (auto _ : state) {
+    on = !on;
+    auto delta = plan.update(c.step(on), c.topology);
+    if (!delta || !delta->contains("n0.br")) state.SkipWithError("the change did not reach n0");
+    benchmark::DoNotOptimize(delta);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AgentChange)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->Iterations(2'000);
+
+void BM_AgentRetranslate(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  TranslatorOptions options;
+  options.assigned_marks = c.view.marks;
+  bool on = false;
+  for (auto _ : state) {
+    on = !on;
+    const ClusterView& view = c.step(on);
+    Translator t(c.topology, options);
+    for (const TapPolicy& p : node_policies(view, c.topology, "n0", options)) t.add(p);
+    benchmark::DoNotOptimize(t.plan("n0.br"));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AgentRetranslate)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(6);
+
+void BM_ReadCluster(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  OvsdbSnapshot snapshot;
+  auto& rows = snapshot.mutable_rows("Policy");
+  for (const auto& [id, row] : c.view.policies)
+    rows[row.uuid] = {{"policy_id", id}, {"spec", nlohmann::json(*row.spec).dump()}, {"phase", "commit"},
+                      {"generation", row.generation}};
+  ClusterView previous = read_cluster(snapshot);
+  std::uint64_t generation = c.view.generation;
+  for (auto _ : state) {
+    rows["row1"]["generation"] = ++generation;  // one row moved
+    ClusterView now = read_cluster(snapshot, &previous);
+    previous = std::move(now);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReadCluster)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+}  // namespace
+
+BENCHMARK_MAIN();

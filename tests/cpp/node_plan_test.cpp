@@ -1,0 +1,147 @@
+// NodePlan (node_plan.hpp): one node's translator kept in step with the cluster's views. Each
+// update's delta must turn the node's plan before into its plan after, and the plan must be
+// what translating the view afresh (node_policies) gives.
+
+#include <gtest/gtest.h>
+
+#ifdef VTAP_WITH_OPENVSWITCH
+#include "libvtap/cluster/node_plan.hpp"
+#include "policy_fixtures.hpp"
+
+namespace vtap {
+namespace {
+
+using namespace vtap::testing;
+
+// vm1 and vm5 on n1, vm2 on n2, vm3 and vm4 on n3.
+Topology nodes() { return cluster_nodes({{1, 1}, {2, 2}, {3, 3}, {4, 3}, {5, 1}}); }
+
+PolicyRow settled(const TapPolicy& p, std::uint64_t generation) {
+  PolicyRow row;
+  row.uuid = "row" + std::to_string(p.id);
+  row.id = p.id;
+  row.spec = p;
+  row.generation = generation;
+  return row;
+}
+
+ClusterView view_of(std::vector<PolicyRow> rows) {
+  ClusterView v;
+  v.marks = {{"vm3", 3000}, {"vm4", 3001}, {"vm2", 3002}, {"vm5", 3003}};
+  for (PolicyRow& row : rows) v.policies[row.id] = std::move(row);
+  return v;
+}
+
+// What translating `view` afresh gives node `node`.
+Plan fresh(const ClusterView& view, const Topology& topo, const std::string& node) {
+  TranslatorOptions options;
+  options.assigned_marks = view.marks;
+  Translator t(topo, options);
+  for (const TapPolicy& p : node_policies(view, topo, node, options)) try {
+      t.add(p);
+    } catch (const PolicyError&) {
+    }
+  return t.plan();
+}
+
+// Updates `np` to `view` and checks the delta against the plan before and after.
+void step(NodePlan& np, const ClusterView& view, const Topology& topo, const std::string& node) {
+  const Plan before = np.translator() ? np.translator()->plan() : Plan{};
+  const std::optional<PlanDelta> delta = np.update(view, topo);
+  const Plan after = np.translator()->plan();
+  EXPECT_EQ(after, fresh(view, topo, node));
+  if (!delta) return;
+  std::set<std::string> names;
+  for (const auto* p : {&before, &after})
+    for (const auto& [name, sp] : p->switches) names.insert(name);
+  for (const std::string& name : names) {
+    auto at = [&](const Plan& p) { return p.switches.contains(name) ? p.switches.at(name) : SwitchPlan{}; };
+    auto d = delta->find(name);
+    EXPECT_EQ(d == delta->end() ? at(before) : spliced(at(before), d->second), at(after)) << name;
+  }
+}
+
+TEST(NodePlan, TheFirstUpdateBuildsTheTranslatorAndLaterOnesGiveWhatChanged) {
+  const Topology topo = nodes();
+  NodePlan np("n1", {});
+  EXPECT_EQ(np.plan("n1.br"), SwitchPlan{});
+  std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 5, 2, 4, "tcp"), 2)};
+  ClusterView v = view_of(rows);
+  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
+
+  // Nothing moved: nothing to send.
+  EXPECT_EQ(np.update(v, topo), PlanDelta{});
+
+  // A policy comes, one is rewritten (a new generation), one goes.
+  rows.push_back(settled(policy(3, 1, 4, 3, "udp"), 3));
+  step(np, v = view_of(rows), topo, "n1");
+  rows[0] = settled(policy(1, 1, 2, 4), 4);
+  const std::optional<PlanDelta> rewritten = np.update(view_of(rows), topo);
+  ASSERT_TRUE(rewritten);
+  EXPECT_TRUE(rewritten->contains("n1.br"));
+  EXPECT_EQ(np.translator()->plan(), fresh(view_of(rows), topo, "n1"));
+  rows.erase(rows.begin() + 1);
+  step(np, view_of(rows), topo, "n1");
+  // A row deleted and made anew under the same id and generation is another row.
+  rows[0].uuid = "again";
+  rows[0].spec = policy(1, 5, 2, 3);
+  step(np, view_of(rows), topo, "n1");
+}
+
+TEST(NodePlan, ARowInFlightPutsBothVersionsWhereThePhaseTableSays) {
+  const Topology topo = nodes();
+  NodePlan np("n2", {});
+  PolicyRow row = settled(policy(1, 1, 2, 3), 1);
+  step(np, view_of({row}), topo, "n2");
+  row.previous = row.spec;
+  row.spec = policy(1, 1, 2, 4);
+  row.prepare = true;
+  row.generation = 2;
+  step(np, view_of({row}), topo, "n2");
+  EXPECT_TRUE(np.translator()->find(1 | previous_id_bit));
+  row.prepare = false;
+  row.generation = 3;
+  step(np, view_of({row}), topo, "n2");
+  row.previous.reset();
+  row.generation = 4;
+  step(np, view_of({row}), topo, "n2");
+  EXPECT_FALSE(np.translator()->find(1 | previous_id_bit));
+}
+
+TEST(NodePlan, NewMarksOrNewNodesBuildItAnew) {
+  const Topology topo = nodes();
+  NodePlan np("n1", {});
+  ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1)});
+  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_TRUE(np.update(v, topo));
+  v.marks["vm3"] = 3010;
+  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
+  v.nodes_version = 7;
+  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_TRUE(np.update(v, topo));
+}
+
+TEST(NodePlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
+  const Topology topo = nodes();
+  NodePlan np("n1", {});
+  std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 9, 3), 2)};  // no vm9
+  EXPECT_FALSE(np.update(view_of(rows), topo));
+  EXPECT_NE(np.errors().find("policy 2: receiver"), std::string::npos) << np.errors();
+  EXPECT_TRUE(np.translator()->find(1));
+  rows[1] = settled(policy(2, 1, 4, 3), 3);
+  step(np, view_of(rows), topo, "n1");
+  EXPECT_EQ(np.errors(), "");
+  rows[1] = settled(policy(2, 1, 9, 3), 4);
+  step(np, view_of(rows), topo, "n1");
+  EXPECT_NE(np.errors().find("policy 2"), std::string::npos);
+  rows.pop_back();
+  step(np, view_of(rows), topo, "n1");
+  EXPECT_EQ(np.errors(), "");
+}
+
+}  // namespace
+}  // namespace vtap
+
+#endif
