@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "libvtap/cluster/cluster_view.hpp"
-#include "libvtap/cluster/node_plan.hpp"
+#include "libvtap/cluster/cluster_translator.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/openvswitch/ovsdb_update.hpp"
 
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!fewer.policies.empty()) fewer.policies.erase(fewer.policies.begin());
     for (const auto& [name, node] : view.nodes) {
       (void)vtap::node_policies(view, topology, name, {});
-      vtap::NodePlan plan(name, {});
+      auto plan = vtap::ClusterTranslator::for_node(name, {});
       (void)plan.update(view, topology);
       (void)plan.update(fewer, topology);
     }

@@ -1,5 +1,5 @@
 // The cluster agent (agent.hpp): one loop that publishes the node, keeps this node's plan in
-// step with the VTAP database (node_plan.hpp) and installs what changed.
+// step with the VTAP database (cluster_translator.hpp) and installs what changed.
 
 #include "libvtap/cluster/agent.hpp"
 
@@ -8,7 +8,7 @@
 #include <set>
 
 #include "libvtap/cluster/cluster_view.hpp"
-#include "libvtap/cluster/node_plan.hpp"
+#include "libvtap/cluster/cluster_translator.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/native/native_transport.hpp"
 #include "libvtap/openvswitch/discovery.hpp"
@@ -34,7 +34,7 @@ struct Agent::Impl {
   std::uint64_t reported = 0;
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
-  std::optional<NodePlan> plan;     // made once the node's name is known
+  std::optional<ClusterTranslator> plan;  // this node's; made once its name is known
 
   void log(const std::string& line) const {
     if (opt.log) opt.log(line);
@@ -208,7 +208,7 @@ void Agent::run() {
     throw Error("agent: node name '" + im.opt.name +
                 "' is empty or holds '.' (give --name, or set external_ids:hostname in the node's Open_vSwitch row)");
   for (const auto& [bridge, target] : im.opt.switches) im.peers[im.opt.name + "." + bridge].target = target;
-  im.plan.emplace(im.opt.name, im.opt.translator);
+  im.plan.emplace(ClusterTranslator::for_node(im.opt.name, im.opt.translator));
   OvsdbReplica db(cluster_database, im.opt.database);
   im.log("node " + im.opt.name + ": connecting to " + im.opt.database);
   while (!im.stopping && !db.wait_until([](const OvsdbSnapshot&) { return true; }, std::chrono::milliseconds(200))) {

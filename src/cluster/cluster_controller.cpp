@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "libvtap/cluster/cluster_translator.hpp"
 #include "libvtap/cluster/cluster_view.hpp"
 #include "libvtap/model/error.hpp"
 #include "libvtap/model/json.hpp"
@@ -77,6 +78,11 @@ struct ClusterController::Impl {
   std::map<std::uint32_t, std::uint64_t> announced;  // policy → generation reported applied
   std::atomic<bool> stopping{false};
   std::thread advancer;
+  // Every row's spec, translated and kept in step with the views requests are served from:
+  // what writes are checked against, and what finds the policies that do not resolve.
+  mutable std::mutex specs_mu;
+  mutable ClusterTranslator specs = ClusterTranslator::for_specs(opt.translator);
+  mutable std::uint64_t specs_at = 0;  // the State version `specs` follows
 
   explicit Impl(ClusterOptions o) : opt(std::move(o)), db(cluster_database, opt.database) {}
 
@@ -108,26 +114,24 @@ struct ClusterController::Impl {
     return cache;
   }
 
-  TranslatorOptions options(const ClusterView& view) const {
-    TranslatorOptions o = opt.translator;
-    o.assigned_marks = view.marks;
-    return o;
-  }
-
-  // A translator holding every policy of the view that resolves, but `skip`.
-  Translator translator(const State& s, std::uint32_t skip = 0, std::vector<std::uint32_t>* failed = nullptr) const {
-    Translator t(s.topology, options(s.view));
-    for (const auto& [id, row] : s.view.policies)
-      if (row.spec && id != skip) try {
-          t.add(*row.spec);
-        } catch (const PolicyError&) {
-          if (failed) failed->push_back(id);
-        }
-    return t;
+  // Runs `f` on the translator of every row's spec, brought to `s`'s view first. One request
+  // at a time: the translator is shared, and requests may hold views older or newer than it.
+  template <class F>
+  decltype(auto) with_specs(const State& s, F&& f) const {
+    std::lock_guard lock(specs_mu);
+    if (specs_at != s.version || s.version == 0) {
+      specs.update(s.view, s.topology);
+      specs_at = s.version;
+    }
+    return f(specs);
   }
 
   const std::vector<std::uint32_t>& inactive(const State& s) const {
-    std::call_once(s.inactive_once, [&] { translator(s, 0, &s.inactive); });
+    std::call_once(s.inactive_once, [&] {
+      with_specs(s, [&](const ClusterTranslator& c) {
+        for (const auto& [id, why] : c.failed()) s.inactive.push_back(id);
+      });
+    });
     return s.inactive;
   }
 
@@ -165,7 +169,7 @@ struct ClusterController::Impl {
       } catch (const OvsdbError& e) {
         why = e.what();
       }
-      auto seen = [&](const OvsdbSnapshot& snap) { return done(read_cluster(snap)); };
+      auto seen = [&](const OvsdbSnapshot& snap) { return done(read_cluster(snap, &s->view)); };
       if (why.empty()) {
         if (!db.wait_until(seen, milliseconds(5000)))
           throw UnavailableError("VTAP database: the change committed but is not visible yet");
@@ -292,9 +296,8 @@ std::uint32_t ClusterController::add(TapPolicy policy, const Caller& caller) {
         else if (p.id >= previous_id_bit) throw PolicyError(p.id, "id", "must be between 1 and " + std::to_string(previous_id_bit - 1) + " in a cluster");
         else if (s.view.policies.contains(p.id)) throw PolicyError(p.id, "id", "is in use");
         written = p;
-        Translator t = impl_->translator(s);
-        t.add(p);
-        const Footprint f = footprint(s.topology, p, impl_->opt.translator, t.marks());
+        const auto streams = impl_->with_specs(s, [&](ClusterTranslator& c) { return c.marks_with(p); });
+        const Footprint f = footprint(s.topology, p, impl_->opt.translator, streams);
         json ops = json::array();
         json marks = mark_refs(s.view, f.marks, ops);
         ops.push_back({{"op", "insert"}, {"table", "Policy"},
@@ -319,9 +322,8 @@ void ClusterController::modify(TapPolicy policy, const Caller& caller) {
         const PolicyRow& row = impl_->owned(s, policy.id, caller);
         if (!row.settled()) throw UnavailableError("policy " + std::to_string(policy.id) + ": a change is in progress");
         check_access(s.topology, policy, caller);
-        Translator t = impl_->translator(s, policy.id);
-        t.add(policy);
-        Footprint f = footprint(s.topology, policy, impl_->opt.translator, t.marks());
+        const auto streams = impl_->with_specs(s, [&](ClusterTranslator& c) { return c.marks_with(policy, policy.id); });
+        Footprint f = footprint(s.topology, policy, impl_->opt.translator, streams);
         try {
           Footprint old = footprint(s.topology, *row.spec, impl_->opt.translator, s.view.marks);
           f.nodes.insert(old.nodes.begin(), old.nodes.end());
@@ -424,7 +426,8 @@ Explanation ClusterController::explain(const Match& packet, const Caller& caller
     auto it = s->view.policies.find(id);
     return it != s->view.policies.end() && it->second.tenant == caller.tenant;
   };
-  return visible_to(vtap::explain(impl_->translator(*s), packet), s->topology, mine, caller);
+  return visible_to(impl_->with_specs(*s, [&](const ClusterTranslator& c) { return vtap::explain(*c.translator(), packet); }),
+                    s->topology, mine, caller);
 }
 
 void ClusterController::on_event(std::function<void(const ServiceEvent&)> handler) {

@@ -1,11 +1,12 @@
-// NodePlan (node_plan.hpp): one node's translator kept in step with the cluster's views. Each
-// update's delta must turn the node's plan before into its plan after, and the plan must be
-// what translating the view afresh (node_policies) gives.
+// ClusterTranslator (cluster_translator.hpp): a translator kept in step with the cluster's
+// views. An agent's (for_node): each update's delta must turn the node's plan before into its
+// plan after, and the plan must be what translating the view afresh (node_policies) gives. A
+// vtapd's (for_specs): what does not translate, and a write checked against the rest.
 
 #include <gtest/gtest.h>
 
 #ifdef VTAP_WITH_OPENVSWITCH
-#include "libvtap/cluster/node_plan.hpp"
+#include "libvtap/cluster/cluster_translator.hpp"
 #include "policy_fixtures.hpp"
 
 namespace vtap {
@@ -45,7 +46,7 @@ Plan fresh(const ClusterView& view, const Topology& topo, const std::string& nod
 }
 
 // Updates `np` to `view` and checks the delta against the plan before and after.
-void step(NodePlan& np, const ClusterView& view, const Topology& topo, const std::string& node) {
+void step(ClusterTranslator& np, const ClusterView& view, const Topology& topo, const std::string& node) {
   const Plan before = np.translator() ? np.translator()->plan() : Plan{};
   const std::optional<PlanDelta> delta = np.update(view, topo);
   const Plan after = np.translator()->plan();
@@ -61,9 +62,9 @@ void step(NodePlan& np, const ClusterView& view, const Topology& topo, const std
   }
 }
 
-TEST(NodePlan, TheFirstUpdateBuildsTheTranslatorAndLaterOnesGiveWhatChanged) {
+TEST(AgentPlan, TheFirstUpdateBuildsTheTranslatorAndLaterOnesGiveWhatChanged) {
   const Topology topo = nodes();
-  NodePlan np("n1", {});
+  auto np = ClusterTranslator::for_node("n1", {});
   EXPECT_EQ(np.plan("n1.br"), SwitchPlan{});
   std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 5, 2, 4, "tcp"), 2)};
   ClusterView v = view_of(rows);
@@ -89,9 +90,9 @@ TEST(NodePlan, TheFirstUpdateBuildsTheTranslatorAndLaterOnesGiveWhatChanged) {
   step(np, view_of(rows), topo, "n1");
 }
 
-TEST(NodePlan, ARowInFlightPutsBothVersionsWhereThePhaseTableSays) {
+TEST(AgentPlan, ARowInFlightPutsBothVersionsWhereThePhaseTableSays) {
   const Topology topo = nodes();
-  NodePlan np("n2", {});
+  auto np = ClusterTranslator::for_node("n2", {});
   PolicyRow row = settled(policy(1, 1, 2, 3), 1);
   step(np, view_of({row}), topo, "n2");
   row.previous = row.spec;
@@ -109,9 +110,9 @@ TEST(NodePlan, ARowInFlightPutsBothVersionsWhereThePhaseTableSays) {
   EXPECT_FALSE(np.translator()->find(1 | previous_id_bit));
 }
 
-TEST(NodePlan, NewMarksOrNewNodesBuildItAnew) {
+TEST(AgentPlan, NewMarksOrNewNodesBuildItAnew) {
   const Topology topo = nodes();
-  NodePlan np("n1", {});
+  auto np = ClusterTranslator::for_node("n1", {});
   ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1)});
   EXPECT_FALSE(np.update(v, topo));
   EXPECT_TRUE(np.update(v, topo));
@@ -123,9 +124,9 @@ TEST(NodePlan, NewMarksOrNewNodesBuildItAnew) {
   EXPECT_TRUE(np.update(v, topo));
 }
 
-TEST(NodePlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
+TEST(AgentPlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
   const Topology topo = nodes();
-  NodePlan np("n1", {});
+  auto np = ClusterTranslator::for_node("n1", {});
   std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 9, 3), 2)};  // no vm9
   EXPECT_FALSE(np.update(view_of(rows), topo));
   EXPECT_NE(np.errors().find("policy 2: receiver"), std::string::npos) << np.errors();
@@ -139,6 +140,65 @@ TEST(NodePlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
   rows.pop_back();
   step(np, view_of(rows), topo, "n1");
   EXPECT_EQ(np.errors(), "");
+}
+
+// What a vtapd did before keeping a translator: every spec but `replacing` into a fresh one,
+// then `p`; the marks that gives.
+std::map<std::string, std::uint16_t> marks_afresh(const ClusterView& view, const Topology& topo, const TapPolicy& p,
+                                                  std::uint32_t replacing = 0) {
+  TranslatorOptions options;
+  options.assigned_marks = view.marks;
+  Translator t(topo, options);
+  for (const auto& [id, row] : view.policies)
+    if (row.spec && id != replacing) try {
+        t.add(*row.spec);
+      } catch (const PolicyError&) {
+      }
+  t.add(p);
+  return t.marks();
+}
+
+TEST(VtapdChecks, AWriteIsCheckedAgainstEverySpecAndLeavesTheTranslatorAsItWas) {
+  const Topology topo = nodes();
+  auto specs = ClusterTranslator::for_specs({});
+  EXPECT_THROW(specs.marks_with(policy(1, 1, 2, 3)), Error);  // no view yet
+  ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 9, 3), 2)});  // no vm9
+  v.marks = {{"vm3", 3000}};
+  EXPECT_FALSE(specs.update(v, topo));
+  EXPECT_EQ(specs.failed().size(), 1U);
+  EXPECT_TRUE(specs.failed().contains(2));
+  const Plan before = specs.translator()->plan();
+
+  // A create whose stream has no mark yet gets the one a fresh translator would give it.
+  const TapPolicy create = policy(3, 5, 2, 4, "tcp");
+  EXPECT_EQ(specs.marks_with(create), marks_afresh(v, topo, create));
+  EXPECT_TRUE(specs.marks_with(create).contains("vm4"));
+  // A modify replaces its policy; the old version is back afterwards.
+  const TapPolicy modify = policy(1, 1, 2, 4);
+  EXPECT_EQ(specs.marks_with(modify, 1), marks_afresh(v, topo, modify, 1));
+  EXPECT_EQ(*specs.translator()->find(1), policy(1, 1, 2, 3));
+  // Refused writes change nothing either.
+  EXPECT_THROW(specs.marks_with(policy(4, 1, 9, 3)), PolicyError);
+  EXPECT_THROW(specs.marks_with(policy(1, 5, 2, 3)), PolicyError);  // id 1 is held
+  EXPECT_THROW(specs.marks_with(policy(1, 1, 1, 3), 1), PolicyError);  // the receiver is the sender
+  EXPECT_EQ(*specs.translator()->find(1), policy(1, 1, 2, 3));
+  EXPECT_FALSE(specs.translator()->find(3));
+  EXPECT_EQ(specs.translator()->plan(), before);
+  EXPECT_EQ(specs.failed().size(), 1U);
+}
+
+TEST(VtapdChecks, ARowWithoutSpecHoldsNothing) {
+  const Topology topo = nodes();
+  auto specs = ClusterTranslator::for_specs({});
+  PolicyRow removing = settled(policy(1, 1, 2, 3), 1);
+  specs.update(view_of({removing}), topo);
+  EXPECT_TRUE(specs.translator()->find(1));
+  removing.previous = removing.spec;
+  removing.spec.reset();
+  removing.generation = 2;
+  specs.update(view_of({removing}), topo);
+  EXPECT_FALSE(specs.translator()->find(1));
+  EXPECT_EQ(specs.translator()->plan(), Plan{});
 }
 
 }  // namespace

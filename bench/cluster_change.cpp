@@ -1,20 +1,24 @@
-// A cluster agent's library CPU per change (docs/design.md §6.7), with N settled policies in
-// a 50-node cluster of 20 VMs each: a policy whose sender is on node n0 is created, then
-// removed, and n0's agent follows.
+// The library CPU of one change in a cluster (docs/design.md §6.7), with N settled policies in
+// a 50-node cluster of 20 VMs each; each figure beside what the same step cost before its
+// translator was kept, in the same run.
 //
-//   BM_AgentChange/N         what the agent does: NodePlan::update, which keeps its translator
-//                            and translates only the rows that moved;
-//   BM_AgentRetranslate/N    the peer, what it did before: every row's policies
-//                            (node_policies) into a fresh translator, then the switch's plan;
+//   BM_AgentChange/N         a policy whose sender is on node n0 is created, then removed, and
+//                            n0's agent follows: ClusterTranslator::update, which translates only
+//                            the rows that moved;
+//   BM_AgentRetranslate/N    the peer: every row's policies (node_policies) into a fresh
+//                            translator, then the switch's plan;
+//   BM_VtapdCheck/N          a vtapd checks a create against every policy and finds its marks:
+//                            ClusterTranslator::marks_with on the translator it keeps;
+//   BM_VtapdCheckAfresh/N    the peer: every spec into a fresh translator, then the create;
 //   BM_ReadCluster/N         reading the replica's snapshot into a view after one row moved,
-//                            which both pay before.
+//                            which agents and vtapds pay on every update.
 
 #include <benchmark/benchmark.h>
 
 #include <random>
 
 #include "libvtap/cluster/cluster_view.hpp"
-#include "libvtap/cluster/node_plan.hpp"
+#include "libvtap/cluster/cluster_translator.hpp"
 #include "libvtap/model/json.hpp"
 
 namespace {
@@ -88,6 +92,12 @@ struct Cluster {
     view.generation = static_cast<std::uint64_t>(n);
     extra.id = static_cast<std::uint32_t>(n + 1);
   }
+  // A translator with the view's marks and nothing else, as every step was made before.
+  Translator afresh() const {
+    TranslatorOptions options;
+    options.assigned_marks = view.marks;
+    return Translator(topology, options);
+  }
   // The view with the extra policy created (`on`) or removed, at a new generation.
   const ClusterView& step(bool on) {
     ++view.generation;
@@ -99,7 +109,7 @@ struct Cluster {
 
 void BM_AgentChange(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));
-  NodePlan plan("n0", {});
+  auto plan = ClusterTranslator::for_node("n0", {});
   plan.update(c.view, c.topology);
   bool on = false;
   for (auto _ : state) {
@@ -114,19 +124,38 @@ BENCHMARK(BM_AgentChange)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicroseco
 
 void BM_AgentRetranslate(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));
-  TranslatorOptions options;
-  options.assigned_marks = c.view.marks;
   bool on = false;
   for (auto _ : state) {
     on = !on;
     const ClusterView& view = c.step(on);
-    Translator t(c.topology, options);
-    for (const TapPolicy& p : node_policies(view, c.topology, "n0", options)) t.add(p);
+    Translator t = c.afresh();
+    for (const TapPolicy& p : node_policies(view, c.topology, "n0", {})) t.add(p);
     benchmark::DoNotOptimize(t.plan("n0.br"));
   }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AgentRetranslate)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(6);
+
+void BM_VtapdCheck(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  auto specs = ClusterTranslator::for_specs({});
+  specs.update(c.view, c.topology);
+  for (auto _ : state) benchmark::DoNotOptimize(specs.marks_with(c.extra));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VtapdCheck)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->Iterations(2'000);
+
+void BM_VtapdCheckAfresh(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    Translator t = c.afresh();
+    for (const auto& [id, row] : c.view.policies) t.add(*row.spec);
+    t.add(c.extra);
+    benchmark::DoNotOptimize(t.marks());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VtapdCheckAfresh)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(6);
 
 void BM_ReadCluster(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));

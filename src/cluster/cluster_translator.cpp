@@ -1,0 +1,131 @@
+// A translator kept in step with the cluster's views (cluster_translator.hpp).
+
+#include "libvtap/cluster/cluster_translator.hpp"
+
+#include <utility>
+
+#include "libvtap/model/error.hpp"
+
+namespace vtap {
+
+ClusterTranslator::ClusterTranslator(RowPolicies row_policies, TranslatorOptions options)
+    : row_policies_(std::move(row_policies)), options_(std::move(options)) {}
+
+ClusterTranslator ClusterTranslator::for_node(std::string node, TranslatorOptions options) {
+  const TranslatorOptions translated = options;
+  return ClusterTranslator(
+      [node = std::move(node), translated](const PolicyRow& row, const Topology& topology,
+                                           const std::map<std::string, std::uint16_t>& marks) {
+        return row_policies(row, topology, node, translated, marks);
+      },
+      std::move(options));
+}
+
+ClusterTranslator ClusterTranslator::for_specs(TranslatorOptions options) {
+  return ClusterTranslator(
+      [](const PolicyRow& row, const Topology&, const std::map<std::string, std::uint16_t>&) {
+        return row.spec ? std::vector{*row.spec} : std::vector<TapPolicy>{};
+      },
+      std::move(options));
+}
+
+SwitchPlan ClusterTranslator::plan(const std::string& switch_name) const {
+  return translator_ ? translator_->plan(switch_name) : SwitchPlan{};
+}
+
+std::string ClusterTranslator::errors() const {
+  std::string out;
+  for (const auto& [id, why] : failed_) out += (out.empty() ? "" : "; ") + why;
+  return out;
+}
+
+void ClusterTranslator::add(const TapPolicy& p) {
+  try {
+    translator_->add(p);
+  } catch (const PolicyError& e) {
+    failed_[p.id] = e.what();
+  }
+}
+
+void ClusterTranslator::remove(std::uint32_t id) {
+  if (failed_.erase(id) == 0) translator_->remove(id);
+}
+
+// Translates `rows` in id order, each row's previous version (previous_id_bit) after every
+// current one, as node_policies() lists them: a translator built anew is the same whatever
+// came before.
+void ClusterTranslator::take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view, const Topology& topology) {
+  std::vector<TapPolicy> previous;
+  for (const PolicyRow* row : rows) {
+    Held& held = rows_[row->id] = Held{row->uuid, row->generation, {}};
+    for (TapPolicy& p : row_policies_(*row, topology, view.marks)) {
+      held.ids.push_back(p.id);
+      if (p.id & previous_id_bit) previous.push_back(std::move(p));
+      else add(p);
+    }
+  }
+  for (const TapPolicy& p : previous) add(p);
+}
+
+ClusterTranslator::Rows::iterator ClusterTranslator::drop(Rows::iterator row) {
+  for (std::uint32_t id : row->second.ids) remove(id);
+  return rows_.erase(row);
+}
+
+std::optional<PlanDelta> ClusterTranslator::update(const ClusterView& view, const Topology& topology) {
+  std::vector<const PolicyRow*> fresh;
+  if (!translator_ || view.nodes_version != nodes_version_ || view.marks != translator_->options().assigned_marks) {
+    TranslatorOptions options = options_;
+    options.assigned_marks = view.marks;
+    translator_ = std::make_unique<Translator>(topology, std::move(options));  // may throw: nothing changed yet
+    nodes_version_ = view.nodes_version;
+    rows_.clear();
+    failed_.clear();
+    for (const auto& [id, row] : view.policies) fresh.push_back(&row);
+    take_in(fresh, view, topology);
+    return std::nullopt;
+  }
+  // Rows gone or rewritten leave first, so that what they held is free for what comes in.
+  // Both maps are by id: one walk finds them, and the rows new or rewritten.
+  translator_->begin_changes();
+  auto held = rows_.begin();
+  for (const auto& [id, row] : view.policies) {
+    while (held != rows_.end() && held->first < id) held = drop(held);
+    if (held != rows_.end() && held->first == id) {
+      if (held->second.uuid == row.uuid && held->second.generation == row.generation) {
+        ++held;
+        continue;
+      }
+      held = drop(held);
+    }
+    fresh.push_back(&row);
+  }
+  while (held != rows_.end()) held = drop(held);
+  take_in(fresh, view, topology);
+  return translator_->take_changes();
+}
+
+std::map<std::string, std::uint16_t> ClusterTranslator::marks_with(const TapPolicy& policy, std::uint32_t replacing) {
+  if (!translator_) throw Error("the cluster's translator has no view yet");
+  Translator& t = *translator_;
+  std::optional<TapPolicy> old;
+  if (const TapPolicy* held = replacing ? t.find(replacing) : nullptr) {
+    old = *held;
+    t.remove(replacing);
+  }
+  auto put_back = [&] {
+    if (old) add(*old);  // into failed_ should it no longer fit
+  };
+  try {
+    t.add(policy);
+  } catch (...) {
+    put_back();
+    throw;
+  }
+  auto marks = t.marks();
+  t.remove(policy.id);
+  put_back();
+  return marks;
+}
+
+}  // namespace vtap
