@@ -12,11 +12,11 @@ ClusterTranslator::ClusterTranslator(RowPolicies row_policies, TranslatorOptions
     : row_policies_(std::move(row_policies)), options_(std::move(options)) {}
 
 ClusterTranslator ClusterTranslator::for_node(std::string node, TranslatorOptions options) {
-  const TranslatorOptions translated = options;
+  const TranslatorOptions footprint_options = options;
   return ClusterTranslator(
-      [node = std::move(node), translated](const PolicyRow& row, const Topology& topology,
-                                           const std::map<std::string, std::uint16_t>& marks) {
-        return row_policies(row, topology, node, translated, marks);
+      [node = std::move(node), footprint_options](const PolicyRow& row, const Topology& topology,
+                                                  const std::map<std::string, std::uint16_t>& marks) {
+        return row_policies(row, topology, node, footprint_options, marks);
       },
       std::move(options));
 }

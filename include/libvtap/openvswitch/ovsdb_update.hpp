@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libvtap/model/error.hpp"
+#include "libvtap/openvswitch/ovsdb_rows.hpp"
 
 namespace vtap {
 
@@ -19,11 +20,12 @@ namespace vtap {
 /// RFC 7047 notation (`["set", [...]]`, `["uuid", "..."]`, `["map", [...]]`); columns that
 /// hold their default value may be absent (servers leave them out).
 ///
-/// Copies share their tables until one of them changes a table (copy on write), so a replica
-/// that publishes a copy after every update copies only the tables the update touched.
+/// Copies share their tables until one of them changes a table (copy on write), and a table
+/// copied so shares its rows part by part (OvsdbRows), so a replica that publishes a copy after
+/// every update copies only the parts of the tables the update touched.
 class OvsdbSnapshot {
  public:
-  using Rows = std::map<std::string, nlohmann::json>;
+  using Rows = OvsdbRows;
 
   std::uint64_t version = 0;  ///< Grows with every update applied.
   /// Per table, the `version` of the last update that changed it (absent: never changed).
