@@ -3,7 +3,7 @@
 // translator was kept, in the same run.
 //
 //   BM_AgentChange/N         a policy whose sender is on node n0 is created, then removed, and
-//                            n0's agent follows: ClusterTranslator::update, which translates only
+//                            n0's agent follows: ClusterTranslator::follow, which translates only
 //                            the rows that moved;
 //   BM_AgentRetranslate/N    the peer: every row's policies (node_policies) into a fresh
 //                            translator, then the switch's plan;
@@ -121,11 +121,11 @@ struct Cluster {
 void BM_AgentChange(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));
   auto plan = ClusterTranslator::for_node("n0", {});
-  plan.update(c.view, c.topology);
+  plan.follow(c.view, c.topology);
   bool on = false;
   for (auto _ : state) {
     on = !on;
-    auto delta = plan.update(c.step(on), c.topology);
+    auto delta = plan.follow(c.step(on), c.topology);
     if (!delta || !delta->contains("n0.br")) state.SkipWithError("the change did not reach n0");
     benchmark::DoNotOptimize(delta);
   }
@@ -150,7 +150,7 @@ BENCHMARK(BM_AgentRetranslate)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMill
 void BM_VtapdCheck(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));
   auto specs = ClusterTranslator::for_specs({});
-  specs.update(c.view, c.topology);
+  specs.follow(c.view, c.topology);
   for (auto _ : state) benchmark::DoNotOptimize(specs.marks_with(c.extra));
   state.SetItemsProcessed(state.iterations());
 }

@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& [name, node] : view.nodes) {
       (void)vtap::node_policies(view, topology, name, {});
       auto plan = vtap::ClusterTranslator::for_node(name, {});
-      (void)plan.update(view, topology);
-      (void)plan.update(fewer, topology);
+      (void)plan.follow(view, topology);
+      (void)plan.follow(fewer, topology);
     }
   } catch (const vtap::Error&) {
   }

@@ -74,7 +74,7 @@ struct Agent::Impl {
   // diffed) when `whole` (a reconciliation), when the plan was built anew, and when it was
   // reconnected or failed since. Returns "" or what failed.
   std::string install(const ClusterView& view, const Topology& topology, bool whole) {
-    const std::optional<PlanDelta> delta = plan->update(view, topology);
+    const std::optional<PlanDelta> delta = plan->follow(view, topology);
     std::string errors = plan->errors();
     std::uint64_t sent = 0;
     for (auto& [name, peer] : peers) {

@@ -120,7 +120,7 @@ struct ClusterController::Impl {
   decltype(auto) with_specs(const State& s, F&& f) const {
     std::lock_guard lock(specs_mu);
     if (specs_at != s.version || s.version == 0) {
-      specs.update(s.view, s.topology);
+      specs.follow(s.view, s.topology);
       specs_at = s.version;
     }
     return f(specs);
@@ -322,7 +322,8 @@ void ClusterController::modify(TapPolicy policy, const Caller& caller) {
         const PolicyRow& row = impl_->owned(s, policy.id, caller);
         if (!row.settled()) throw UnavailableError("policy " + std::to_string(policy.id) + ": a change is in progress");
         check_access(s.topology, policy, caller);
-        const auto streams = impl_->with_specs(s, [&](ClusterTranslator& c) { return c.marks_with(policy, policy.id); });
+        const auto streams =
+            impl_->with_specs(s, [&](ClusterTranslator& c) { return c.marks_with(policy, policy.id); });
         Footprint f = footprint(s.topology, policy, impl_->opt.translator, streams);
         try {
           Footprint old = footprint(s.topology, *row.spec, impl_->opt.translator, s.view.marks);
@@ -426,8 +427,9 @@ Explanation ClusterController::explain(const Match& packet, const Caller& caller
     auto it = s->view.policies.find(id);
     return it != s->view.policies.end() && it->second.tenant == caller.tenant;
   };
-  return visible_to(impl_->with_specs(*s, [&](const ClusterTranslator& c) { return vtap::explain(*c.translator(), packet); }),
-                    s->topology, mine, caller);
+  Explanation all =
+      impl_->with_specs(*s, [&](const ClusterTranslator& c) { return vtap::explain(*c.translator(), packet); });
+  return visible_to(std::move(all), s->topology, mine, caller);
 }
 
 void ClusterController::on_event(std::function<void(const ServiceEvent&)> handler) {

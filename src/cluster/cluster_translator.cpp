@@ -54,7 +54,8 @@ void ClusterTranslator::remove(std::uint32_t id) {
 // Translates `rows` in id order, each row's previous version (previous_id_bit) after every
 // current one, as node_policies() lists them: a translator built anew is the same whatever
 // came before.
-void ClusterTranslator::take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view, const Topology& topology) {
+void ClusterTranslator::take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view,
+                                const Topology& topology) {
   std::vector<TapPolicy> previous;
   for (const PolicyRow* row : rows) {
     Held& held = rows_[row->id] = Held{row->uuid, row->generation, {}};
@@ -72,7 +73,7 @@ ClusterTranslator::Rows::iterator ClusterTranslator::drop(Rows::iterator row) {
   return rows_.erase(row);
 }
 
-std::optional<PlanDelta> ClusterTranslator::update(const ClusterView& view, const Topology& topology) {
+std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, const Topology& topology) {
   std::vector<const PolicyRow*> fresh;
   if (!translator_ || view.nodes_version != nodes_version_ || view.marks != translator_->options().assigned_marks) {
     TranslatorOptions options = options_;

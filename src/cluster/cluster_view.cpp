@@ -143,7 +143,8 @@ Footprint footprint(const Topology& topology, const TapPolicy& policy, const Tra
 }
 
 std::vector<TapPolicy> row_policies(const PolicyRow& row, const Topology& topology, const std::string& node,
-                                    const TranslatorOptions& options, const std::map<std::string, std::uint16_t>& marks) {
+                                    const TranslatorOptions& options,
+                                    const std::map<std::string, std::uint16_t>& marks) {
   if (row.settled()) return {*row.spec};
   bool rewriting = false;
   for (const auto* p : {&row.spec, &row.previous})

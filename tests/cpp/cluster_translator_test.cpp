@@ -48,7 +48,7 @@ Plan fresh(const ClusterView& view, const Topology& topo, const std::string& nod
 // Updates `np` to `view` and checks the delta against the plan before and after.
 void step(ClusterTranslator& np, const ClusterView& view, const Topology& topo, const std::string& node) {
   const Plan before = np.translator() ? np.translator()->plan() : Plan{};
-  const std::optional<PlanDelta> delta = np.update(view, topo);
+  const std::optional<PlanDelta> delta = np.follow(view, topo);
   const Plan after = np.translator()->plan();
   EXPECT_EQ(after, fresh(view, topo, node));
   if (!delta) return;
@@ -68,17 +68,17 @@ TEST(AgentPlan, TheFirstUpdateBuildsTheTranslatorAndLaterOnesGiveWhatChanged) {
   EXPECT_EQ(np.plan("n1.br"), SwitchPlan{});
   std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 5, 2, 4, "tcp"), 2)};
   ClusterView v = view_of(rows);
-  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_FALSE(np.follow(v, topo));
   EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
 
   // Nothing moved: nothing to send.
-  EXPECT_EQ(np.update(v, topo), PlanDelta{});
+  EXPECT_EQ(np.follow(v, topo), PlanDelta{});
 
   // A policy comes, one is rewritten (a new generation), one goes.
   rows.push_back(settled(policy(3, 1, 4, 3, "udp"), 3));
   step(np, v = view_of(rows), topo, "n1");
   rows[0] = settled(policy(1, 1, 2, 4), 4);
-  const std::optional<PlanDelta> rewritten = np.update(view_of(rows), topo);
+  const std::optional<PlanDelta> rewritten = np.follow(view_of(rows), topo);
   ASSERT_TRUE(rewritten);
   EXPECT_TRUE(rewritten->contains("n1.br"));
   EXPECT_EQ(np.translator()->plan(), fresh(view_of(rows), topo, "n1"));
@@ -114,21 +114,21 @@ TEST(AgentPlan, NewMarksOrNewNodesBuildItAnew) {
   const Topology topo = nodes();
   auto np = ClusterTranslator::for_node("n1", {});
   ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1)});
-  EXPECT_FALSE(np.update(v, topo));
-  EXPECT_TRUE(np.update(v, topo));
+  EXPECT_FALSE(np.follow(v, topo));
+  EXPECT_TRUE(np.follow(v, topo));
   v.marks["vm3"] = 3010;
-  EXPECT_FALSE(np.update(v, topo));
+  EXPECT_FALSE(np.follow(v, topo));
   EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
   v.nodes_version = 7;
-  EXPECT_FALSE(np.update(v, topo));
-  EXPECT_TRUE(np.update(v, topo));
+  EXPECT_FALSE(np.follow(v, topo));
+  EXPECT_TRUE(np.follow(v, topo));
 }
 
 TEST(AgentPlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
   const Topology topo = nodes();
   auto np = ClusterTranslator::for_node("n1", {});
   std::vector<PolicyRow> rows{settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 9, 3), 2)};  // no vm9
-  EXPECT_FALSE(np.update(view_of(rows), topo));
+  EXPECT_FALSE(np.follow(view_of(rows), topo));
   EXPECT_NE(np.errors().find("policy 2: receiver"), std::string::npos) << np.errors();
   EXPECT_TRUE(np.translator()->find(1));
   rows[1] = settled(policy(2, 1, 4, 3), 3);
@@ -164,7 +164,7 @@ TEST(VtapdChecks, AWriteIsCheckedAgainstEverySpecAndLeavesTheTranslatorAsItWas) 
   EXPECT_THROW(specs.marks_with(policy(1, 1, 2, 3)), Error);  // no view yet
   ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 9, 3), 2)});  // no vm9
   v.marks = {{"vm3", 3000}};
-  EXPECT_FALSE(specs.update(v, topo));
+  EXPECT_FALSE(specs.follow(v, topo));
   EXPECT_EQ(specs.failed().size(), 1U);
   EXPECT_TRUE(specs.failed().contains(2));
   const Plan before = specs.translator()->plan();
@@ -191,12 +191,12 @@ TEST(VtapdChecks, ARowWithoutSpecHoldsNothing) {
   const Topology topo = nodes();
   auto specs = ClusterTranslator::for_specs({});
   PolicyRow removing = settled(policy(1, 1, 2, 3), 1);
-  specs.update(view_of({removing}), topo);
+  specs.follow(view_of({removing}), topo);
   EXPECT_TRUE(specs.translator()->find(1));
   removing.previous = removing.spec;
   removing.spec.reset();
   removing.generation = 2;
-  specs.update(view_of({removing}), topo);
+  specs.follow(view_of({removing}), topo);
   EXPECT_FALSE(specs.translator()->find(1));
   EXPECT_EQ(specs.translator()->plan(), Plan{});
 }

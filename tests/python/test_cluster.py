@@ -185,4 +185,9 @@ def test_cluster_commands(make_farm, vtapctl, tmp_path):
     assert [s["id"] for s in api(a, "GET", "/v1/stats", token=TENANT_A).json()["stats"]] == [1]
     assert api(a, "GET", "/v1/stats", token=TENANT_B).json()["stats"] == []
     assert api(a, "GET", "/metrics").status_code == 200
+    # What vtapd's translator of every policy answers: explain, and whether a policy is active.
+    r = api(b, "POST", "/v1/explain", json={"packet": f"dl_src={vm_mac(1, 1)},dl_dst={vm_mac(2, 1)}"})
+    assert r.status_code == 200, r.text
+    assert [c["policies"] for c in r.json()["copies"]] == [[1]]
+    assert api(b, "GET", "/v1/policies/1/stats").json()["active"] is True
     assert set(TOKENS) >= {ADMIN, TENANT_A}

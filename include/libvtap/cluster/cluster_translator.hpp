@@ -39,16 +39,16 @@ class ClusterTranslator {
   /// (the first time, and after the nodes or the marks changed): then every switch must be
   /// brought to its whole plan. Throws Error when the view's marks are outside the options'
   /// mark range; it is then left as it was.
-  std::optional<PlanDelta> update(const ClusterView& view, const Topology& topology);
+  std::optional<PlanDelta> follow(const ClusterView& view, const Topology& topology);
 
   /// The marks of every stream with `policy` added in place of the policy with id
   /// `replacing` (0: none), having checked it against every policy held; the translator is
-  /// left as it was. Throws PolicyError like Translator::add, and Error before update().
+  /// left as it was. Throws PolicyError like Translator::add, and Error before follow().
   std::map<std::string, std::uint16_t> marks_with(const TapPolicy& policy, std::uint32_t replacing = 0);
 
-  /// The translator holding every policy that resolves; null before the first update().
+  /// The translator holding every policy that resolves; null before the first follow().
   const Translator* translator() const noexcept { return translator_.get(); }
-  /// The switch's whole plan (empty before the first update()).
+  /// The switch's whole plan (empty before the first follow()).
   SwitchPlan plan(const std::string& switch_name) const;
   /// The policies held that do not translate here: id → `policy N: ...`.
   const std::map<std::uint32_t, std::string>& failed() const noexcept { return failed_; }

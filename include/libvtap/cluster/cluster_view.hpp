@@ -107,7 +107,8 @@ inline constexpr std::uint32_t previous_id_bit = 0x40000000U;
 /// The policies `node` installs now for one Policy row (the table above): none, the row's
 /// current or previous version, or both (the previous one under previous_id_bit).
 std::vector<TapPolicy> row_policies(const PolicyRow& row, const Topology& topology, const std::string& node,
-                                    const TranslatorOptions& options, const std::map<std::string, std::uint16_t>& marks);
+                                    const TranslatorOptions& options,
+                                    const std::map<std::string, std::uint16_t>& marks);
 
 /// The policies `node` installs now (the table above): every row's current versions by id,
 /// then the previous versions it holds.
