@@ -34,6 +34,8 @@ struct Agent::Impl {
   std::uint64_t reported = 0;
   std::string reported_error = "-";
   std::set<std::uint32_t> my_rows;  // policies whose last step touched this node
+  PolicyTable report_rows;          // the rows my_rows was computed from
+  bool awaited = false;             // a step of this node's waits for a report
   std::optional<ClusterTranslator> plan;  // this node's; made once its name is known
 
   void log(const std::string& line) const {
@@ -141,23 +143,26 @@ struct Agent::Impl {
   }
 
   // Reports the generation once every switch holds it and a step that touches this node
-  // (or the removal of one) waits for it; and any change of the error.
+  // (or the removal of one) waits for it; and any change of the error. Only the rows changed
+  // since the last report are looked at: a report moves past every row's generation.
   void report(OvsdbReplica& db, const ClusterView& view, const std::string& error) {
-    std::set<std::uint32_t> mine;
-    bool awaited = reported == 0;
-    for (const auto& [id, row] : view.policies)
-      if (row.nodes.contains(opt.name)) {
-        mine.insert(id);
-        awaited = awaited || row.generation > reported;
+    for (std::uint32_t id : view.policies.changed_ids(report_rows)) {
+      auto row = view.policies.find(id);
+      if (row != view.policies.end() && row->second.nodes.contains(opt.name)) {
+        awaited = awaited || row->second.generation > reported;
+        my_rows.insert(id);
+      } else if (my_rows.erase(id)) {
+        awaited = true;
       }
-    for (std::uint32_t id : my_rows) awaited = awaited || !mine.contains(id);
-    const std::uint64_t generation = peers_ok() && awaited ? view.generation : reported;
+    }
+    report_rows = view.policies;
+    const std::uint64_t generation = peers_ok() && (awaited || reported == 0) ? view.generation : reported;
     if (generation == reported && error == reported_error) return;
     update_status(db, view.nodes.at(opt.name).status_uuid, {{"applied", generation}, {"error", error}});
     if (generation != reported) log("applied generation " + std::to_string(generation));
+    if (generation == view.generation) awaited = false;
     reported = generation;
     reported_error = error;
-    my_rows = std::move(mine);
     std::lock_guard lock(mu);
     counters.applied_generation = generation;
   }
@@ -167,14 +172,12 @@ struct Agent::Impl {
   // or new facts of any node. Other changes leave this node's plan as it is.
   bool concerns(const ClusterView& before, const ClusterView& now) const {
     if (before.nodes_version != now.nodes_version) return true;
-    for (const auto& [id, row] : now.policies) {
-      auto was = before.policies.find(id);
-      if (was != before.policies.end() && was->second.generation == row.generation) continue;
-      if (row.nodes.contains(opt.name) || (was != before.policies.end() && was->second.nodes.contains(opt.name)))
-        return true;
-    }
-    for (const auto& [id, row] : before.policies)
-      if (!now.policies.contains(id) && row.nodes.contains(opt.name)) return true;
+    auto lists_me = [&](const ClusterView& v, std::uint32_t id) {
+      auto row = v.policies.find(id);
+      return row != v.policies.end() && row->second.nodes.contains(opt.name);
+    };
+    for (std::uint32_t id : now.policies.changed_ids(before.policies))
+      if (lists_me(now, id) || lists_me(before, id)) return true;
     return false;
   }
 

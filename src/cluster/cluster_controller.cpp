@@ -75,7 +75,11 @@ struct ClusterController::Impl {
   mutable std::mutex mu;
   mutable std::shared_ptr<const State> cache = std::make_shared<State>();
   std::vector<std::function<void(const ServiceEvent&)>> handlers;
+  // Kept by the advancer thread alone, brought to each view by track().
   std::map<std::uint32_t, std::uint64_t> announced;  // policy → generation reported applied
+  std::set<std::uint32_t> unsettled;                  // rows with a step in progress
+  std::set<std::uint32_t> unannounced;                // settled rows not yet reported applied
+  PolicyTable tracked;                                // the rows of the view they follow
   std::atomic<bool> stopping{false};
   std::thread advancer;
   // Every row's spec, translated and kept in step with the views requests are served from:
@@ -185,13 +189,32 @@ struct ClusterController::Impl {
     }
   }
 
+  // Brings unsettled and unannounced to `v`, looking only at the rows changed since the view
+  // they were last brought to; returns the ids of rows that went and had been announced.
+  std::vector<std::uint32_t> track(const ClusterView& v) {
+    std::vector<std::uint32_t> gone;
+    for (std::uint32_t id : v.policies.changed_ids(tracked)) {
+      auto row = v.policies.find(id);
+      const bool settled = row != v.policies.end() && row->second.settled();
+      if (row != v.policies.end() && !settled) unsettled.insert(id);
+      else unsettled.erase(id);
+      if (settled) unannounced.insert(id);
+      else unannounced.erase(id);
+      if (row == v.policies.end() && announced.erase(id)) gone.push_back(id);
+    }
+    tracked = v.policies;
+    return gone;
+  }
+
   // Moves every acknowledged step on (one transaction for all of them).
   void advance() {
     auto s = current();
     const ClusterView& v = s->view;
+    const std::vector<std::uint32_t> gone = track(v);
     json ops = json::array();
-    for (const auto& [id, row] : v.policies) {
-      if (row.settled() || !step_acknowledged(v, row)) continue;
+    for (std::uint32_t id : unsettled) {
+      const PolicyRow& row = v.policies.at(id);
+      if (!step_acknowledged(v, row)) continue;
       const json where = json::array({json::array({"_uuid", "==", json::array({"uuid", row.uuid})})});
       if (row.prepare) {
         ops.push_back({{"op", "update"}, {"table", "Policy"}, {"where", where},
@@ -216,24 +239,25 @@ struct ClusterController::Impl {
       } catch (const OvsdbError&) {
         // Another vtapd moved first, or the leader changed: the next update tells.
       }
-    announce(*s);
+    announce(v, gone);
   }
 
-  void announce(const State& s) {
+  // Reports the settled rows every node they touch has applied, and the rows that went.
+  void announce(const ClusterView& v, const std::vector<std::uint32_t>& gone) {
     std::vector<ServiceEvent> events;
-    for (const auto& [id, row] : s.view.policies)
-      if (row.settled() && step_acknowledged(s.view, row) && announced[id] != row.generation) {
-        announced[id] = row.generation;
-        events.push_back({ServiceEvent::Kind::applied, "", id, row.tenant,
-                          "applied on " + std::to_string(row.nodes.size()) + " nodes"});
-      }
-    for (auto it = announced.begin(); it != announced.end();)
-      if (!s.view.policies.contains(it->first)) {
-        events.push_back({ServiceEvent::Kind::applied, "", it->first, "", "removed"});
-        it = announced.erase(it);
-      } else {
+    for (auto it = unannounced.begin(); it != unannounced.end();) {
+      const PolicyRow& row = v.policies.at(*it);
+      if (!step_acknowledged(v, row)) {
         ++it;
+        continue;
       }
+      if (announced[row.id] != row.generation)
+        events.push_back({ServiceEvent::Kind::applied, "", row.id, row.tenant,
+                          "applied on " + std::to_string(row.nodes.size()) + " nodes"});
+      announced[row.id] = row.generation;
+      it = unannounced.erase(it);
+    }
+    for (std::uint32_t id : gone) events.push_back({ServiceEvent::Kind::applied, "", id, "", "removed"});
     std::vector<std::function<void(const ServiceEvent&)>> to;
     {
       std::lock_guard lock(mu);

@@ -68,9 +68,9 @@ void ClusterTranslator::take_in(const std::vector<const PolicyRow*>& rows, const
   for (const TapPolicy& p : previous) add(p);
 }
 
-ClusterTranslator::Rows::iterator ClusterTranslator::drop(Rows::iterator row) {
+void ClusterTranslator::drop(Rows::iterator row) {
   for (std::uint32_t id : row->second.ids) remove(id);
-  return rows_.erase(row);
+  rows_.erase(row);
 }
 
 std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, const Topology& topology) {
@@ -84,24 +84,25 @@ std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, cons
     failed_.clear();
     for (const auto& [id, row] : view.policies) fresh.push_back(&row);
     take_in(fresh, view, topology);
+    followed_ = view.policies;
     return std::nullopt;
   }
   // Rows gone or rewritten leave first, so that what they held is free for what comes in.
-  // Both maps are by id: one walk finds them, and the rows new or rewritten.
+  // Only the rows whose table parts the view does not share with the one followed last can
+  // have moved.
   translator_->begin_changes();
-  auto held = rows_.begin();
-  for (const auto& [id, row] : view.policies) {
-    while (held != rows_.end() && held->first < id) held = drop(held);
-    if (held != rows_.end() && held->first == id) {
-      if (held->second.uuid == row.uuid && held->second.generation == row.generation) {
-        ++held;
+  for (std::uint32_t id : view.policies.changed_ids(followed_)) {
+    auto held = rows_.find(id);
+    auto row = view.policies.find(id);
+    if (held != rows_.end()) {
+      if (row != view.policies.end() && held->second.uuid == row->second.uuid &&
+          held->second.generation == row->second.generation)
         continue;
-      }
-      held = drop(held);
+      drop(held);
     }
-    fresh.push_back(&row);
+    if (row != view.policies.end()) fresh.push_back(&row->second);
   }
-  while (held != rows_.end()) held = drop(held);
+  followed_ = view.policies;
   take_in(fresh, view, topology);
   return translator_->take_changes();
 }

@@ -32,6 +32,70 @@ std::set<std::string> strings(const json& row, const char* column) {
   return out;
 }
 
+PolicyRow policy_row(const std::string& uuid, const json& row) {
+  PolicyRow p;
+  p.uuid = uuid;
+  p.id = row.value("policy_id", 0U);
+  p.tenant = string_column(row, "tenant");
+  p.spec = policy_text(string_column(row, "spec"), p.id, p.tenant);
+  p.previous = policy_text(string_column(row, "previous"), p.id, p.tenant);
+  p.prepare = string_column(row, "phase") == "prepare";
+  p.generation = row.value("generation", 0ULL);
+  p.nodes = strings(row, "nodes");
+  p.marks = strings(row, "marks");
+  return p;
+}
+
+void read_policy(ClusterView& view, const std::string& uuid, const json& row) {
+  try {
+    view.policies.insert_or_assign(policy_row(uuid, row));
+  } catch (const std::exception& e) {
+    view.problems.push_back("Policy " + uuid + ": " + e.what());
+  }
+}
+
+// The UUID a problem of read_policy() names, or "" for a problem of another table.
+std::string policy_problem_uuid(const std::string& problem) {
+  const std::string prefix = "Policy ";
+  if (!problem.starts_with(prefix)) return "";
+  return problem.substr(prefix.size(), problem.find(": ") - prefix.size());
+}
+
+// Takes the Policy row `uuid`, as `row` was, out of the view if it holds it: another row
+// (another uuid) may have taken its id.
+void leave(ClusterView& view, const std::string& uuid, const json& row) {
+  try {
+    const std::uint32_t id = row.value("policy_id", 0U);
+    if (auto held = view.policies.find(id); held != view.policies.end() && held->second.uuid == uuid)
+      view.policies.erase(id);
+  } catch (const std::exception&) {
+    // It did not parse: the view does not hold it.
+  }
+}
+
+// Reads the Policy table. With `previous`, its rows are taken as they are but for those the
+// two snapshots do not share: those leave, then are read again where they still are.
+void read_policies(ClusterView& view, const OvsdbRows& rows, const ClusterView* previous) {
+  view.policy_source = rows;
+  if (!previous) {
+    for (const auto& [uuid, row] : rows) read_policy(view, uuid, row);
+    return;
+  }
+  const OvsdbRows& was = previous->policy_source;
+  const std::vector<std::string> changed = rows.changed_uuids(was);
+  view.policies = previous->policies;
+  if (!previous->problems.empty()) {
+    const std::set<std::string> moved(changed.begin(), changed.end());
+    for (const std::string& problem : previous->problems)
+      if (const std::string uuid = policy_problem_uuid(problem); !uuid.empty() && !moved.contains(uuid))
+        view.problems.push_back(problem);
+  }
+  for (const std::string& uuid : changed)
+    if (auto row = was.find(uuid); row != was.end()) leave(view, uuid, row->second);
+  for (const std::string& uuid : changed)
+    if (auto row = rows.find(uuid); row != rows.end()) read_policy(view, uuid, row->second);
+}
+
 }  // namespace
 
 ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous) {
@@ -90,32 +154,7 @@ ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previ
     auto s = status.find(n.status_uuid);
     std::tie(n.applied, n.error) = s != status.end() ? s->second : std::pair<std::uint64_t, std::string>{0, ""};
   }
-  for (const auto& [uuid, row] : snapshot.rows("Policy")) {
-    try {
-      // Every write of a row gives it a new generation (cluster_controller.cpp): a row with the
-      // uuid and generation it had is the row read before, and need not be parsed again.
-      const std::uint32_t id = row.value("policy_id", 0U);
-      if (previous)
-        if (auto was = previous->policies.find(id); was != previous->policies.end() && was->second.uuid == uuid &&
-                                                     was->second.generation == row.value("generation", 0ULL)) {
-          view.policies.emplace(id, was->second);
-          continue;
-        }
-      PolicyRow p;
-      p.uuid = uuid;
-      p.id = id;
-      p.tenant = string_column(row, "tenant");
-      p.spec = policy_text(string_column(row, "spec"), p.id, p.tenant);
-      p.previous = policy_text(string_column(row, "previous"), p.id, p.tenant);
-      p.prepare = string_column(row, "phase") == "prepare";
-      p.generation = row.value("generation", 0ULL);
-      p.nodes = strings(row, "nodes");
-      p.marks = strings(row, "marks");
-      view.policies[p.id] = std::move(p);
-    } catch (const std::exception& e) {
-      view.problems.push_back("Policy " + uuid + ": " + e.what());
-    }
-  }
+  read_policies(view, snapshot.rows("Policy"), previous);
   return view;
 }
 

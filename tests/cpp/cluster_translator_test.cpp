@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #ifdef VTAP_WITH_OPENVSWITCH
+#include <random>
+
 #include "libvtap/cluster/cluster_translator.hpp"
 #include "policy_fixtures.hpp"
 
@@ -29,7 +31,7 @@ PolicyRow settled(const TapPolicy& p, std::uint64_t generation) {
 ClusterView view_of(std::vector<PolicyRow> rows) {
   ClusterView v;
   v.marks = {{"vm3", 3000}, {"vm4", 3001}, {"vm2", 3002}, {"vm5", 3003}};
-  for (PolicyRow& row : rows) v.policies[row.id] = std::move(row);
+  for (PolicyRow& row : rows) v.policies.insert_or_assign(std::move(row));
   return v;
 }
 
@@ -140,6 +142,35 @@ TEST(AgentPlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
   rows.pop_back();
   step(np, view_of(rows), topo, "n1");
   EXPECT_EQ(np.errors(), "");
+}
+
+// Each view a copy of the one before with a few rows changed, as read_cluster makes them: the
+// translator looks only at the rows the copies do not share, and must still be the fresh one.
+TEST(AgentPlan, ViewsCopiedFromTheOneBeforeAreFollowedByTheRowsTheyChanged) {
+  const Topology topo = nodes();
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> id(1, 40), vm(1, 5), op(0, 3), changes(1, 3);
+  auto np = ClusterTranslator::for_node("n1", {});
+  ClusterView v = view_of({});
+  np.follow(v, topo);
+  for (int generation = 1; generation <= 300;) {
+    for (int n = changes(rng); n > 0; --n) {
+      const auto i = static_cast<std::uint32_t>(id(rng));
+      const int s = vm(rng), r = vm(rng), m = vm(rng) % 2 ? 3 : 4;
+      PolicyRow row = settled(policy(i, s, r == s ? s % 5 + 1 : r, m == s || m == r ? 2 : m), ++generation);
+      switch (op(rng)) {
+        case 0: v.policies.erase(i); break;
+        case 1:  // in flight: the version before is still held
+          if (v.policies.contains(i) && v.policies.at(i).spec) {
+            row.previous = v.policies.at(i).spec;
+            row.prepare = generation % 2;
+          }
+          [[fallthrough]];
+        default: v.policies.insert_or_assign(row);
+      }
+    }
+    step(np, v, topo, "n1");
+  }
 }
 
 // What a vtapd did before keeping a translator: every spec but `replacing` into a fresh one,

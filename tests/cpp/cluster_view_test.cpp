@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "libvtap/model/error.hpp"
 #include "libvtap/model/json.hpp"
@@ -61,7 +62,7 @@ Topology nodes() { return cluster_nodes({{1, 1}, {2, 2}, {3, 3}, {4, 3}}); }
 ClusterView view_with(PolicyRow row) {
   ClusterView v;
   for (const char* n : {"n1", "n2", "n3"}) v.nodes[n].name = n;
-  v.policies[row.id] = std::move(row);
+  v.policies.insert_or_assign(std::move(row));
   return v;
 }
 
@@ -96,21 +97,70 @@ TEST(ClusterView, ReadsRowsWhoseDefaultColumnsTheServerLeftOut) {
   EXPECT_NE(v.problems[0].find("Policy bad"), std::string::npos);
 }
 
-TEST(ClusterView, APolicyRowIsParsedAgainOnlyWhenItsGenerationMoved) {
+TEST(ClusterView, APolicyRowIsReadAgainOnlyWhenItChanged) {
   OvsdbSnapshot s;
   s.mutable_rows("Policy")["p"] = {{"policy_id", 3}, {"spec", json(policy(3, 1, 2, 3)).dump()}, {"generation", 5}};
+  s.mutable_rows("Policy")["q"] = {{"policy_id", 4}, {"spec", json(policy(4, 1, 2, 3)).dump()}, {"generation", 5}};
   const ClusterView first = read_cluster(s);
-  // The same generation is the same row (vtapd never rewrites a row without moving it).
-  s.mutable_rows("Policy")["p"]["spec"] = json(policy(3, 1, 2, 4)).dump();
-  EXPECT_EQ(read_cluster(s, &first).policies.at(3).spec, first.policies.at(3).spec);
-  s.mutable_rows("Policy")["p"]["generation"] = 6;
-  const ClusterView moved = read_cluster(s, &first);
+  EXPECT_EQ(&read_cluster(s, &first).policies.at(3), &first.policies.at(3));
+  OvsdbSnapshot next = s;  // as a replica publishes its updates
+  next.mutable_rows("Policy")["p"]["spec"] = json(policy(3, 1, 2, 4)).dump();
+  next.mutable_rows("Policy")["p"]["generation"] = 6;
+  const ClusterView moved = read_cluster(next, &first);
   EXPECT_EQ(moved.policies.at(3).spec, policy(3, 1, 2, 4));
   EXPECT_EQ(moved.policies.at(3).generation, 6U);
-  // A row deleted and inserted anew (another uuid) is read anew, whatever its generation.
-  s.mutable_rows("Policy").clear();
-  s.mutable_rows("Policy")["q"] = {{"policy_id", 3}, {"spec", json(policy(3, 1, 2, 5)).dump()}, {"generation", 5}};
-  EXPECT_EQ(read_cluster(s, &first).policies.at(3).spec, policy(3, 1, 2, 5));
+  EXPECT_EQ(&moved.policies.at(4), &first.policies.at(4));
+  // A row deleted and inserted anew (another uuid) under its id is read anew.
+  next.mutable_rows("Policy").erase("p");
+  next.mutable_rows("Policy")["r"] = {{"policy_id", 3}, {"spec", json(policy(3, 1, 2, 5)).dump()}, {"generation", 7}};
+  EXPECT_EQ(read_cluster(next, &moved).policies.at(3).spec, policy(3, 1, 2, 5));
+  EXPECT_EQ(read_cluster(next, &moved).policies.at(3).uuid, "r");
+}
+
+// A replica publishes a copy of its snapshot after each update; each view is read from the
+// one before. Whatever the updates, that view must be the one read afresh, and rows nothing
+// changed must be the very rows of the view before.
+TEST(ClusterView, AViewReadFromTheOneBeforeIsTheViewReadAfresh) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> id(1, 150), op(0, 3), changes(0, 4);
+  std::map<int, std::string> uuid_of;  // id → its row's uuid, while it has one
+  OvsdbSnapshot published;
+  ClusterView previous = read_cluster(published);
+  std::uint64_t generation = 0;
+  for (int step = 0; step < 400; ++step) {
+    OvsdbSnapshot next = published;
+    auto& rows = next.mutable_rows("Policy");
+    std::set<std::uint32_t> touched;
+    for (int n = changes(rng); n > 0; --n) {
+      const int i = id(rng);
+      touched.insert(i);
+      const int kind = op(rng);
+      if (uuid_of.contains(i) && kind != 0) rows.erase(uuid_of[i]);
+      if (kind == 1) {  // gone
+        uuid_of.erase(i);
+        continue;
+      }
+      if (kind == 2 || !uuid_of.contains(i)) uuid_of[i] = "p" + std::to_string(i) + "-" + std::to_string(step);
+      json& row = rows[uuid_of[i]];
+      row = {{"policy_id", i}, {"generation", ++generation}};
+      row["spec"] = kind == 3 ? "{not json" : json(policy(i, 1, 2, 3 + step % 2)).dump();
+    }
+    published = next;
+    const ClusterView now = read_cluster(published, &previous);
+    const ClusterView afresh = read_cluster(published);
+    ASSERT_EQ(now.policies, afresh.policies) << "step " << step;
+    auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    ASSERT_EQ(sorted(now.problems), sorted(afresh.problems)) << "step " << step;
+    for (const auto& [i, row] : now.policies) {
+      if (touched.contains(i)) continue;
+      ASSERT_EQ(&row, &previous.policies.at(i)) << "row " << i << " was read again";
+    }
+    previous = now;
+  }
+  EXPECT_GT(previous.policies.size(), 20U);
 }
 
 TEST(ClusterView, EachNodeInstallsWhatThePhaseTableSays) {

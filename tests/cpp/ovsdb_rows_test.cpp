@@ -1,5 +1,5 @@
 // The rows of a replica's table (ovsdb_rows.hpp): a map by UUID, against std::map over random
-// changes, whose copies share every part a change did not touch.
+// changes, whose copies share every row a change did not touch and name those it did.
 
 #ifdef VTAP_WITH_OPENVSWITCH
 
@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -52,20 +53,36 @@ TEST(OvsdbRows, BehavesAsAMapByUuidOverRandomChanges) {
   EXPECT_EQ(rows.begin(), rows.end());
 }
 
-TEST(OvsdbRows, ACopySharesEveryPartAChangeDidNotTouch) {
+TEST(OvsdbRows, ACopySharesEveryRowAChangeDidNotTouchAndNamesThoseItDid) {
   OvsdbRows rows;
   for (int i = 0; i < 5000; ++i) rows["u" + std::to_string(i)] = i;
   OvsdbRows copy = rows;
   copy["u17"] = "changed";
   copy.erase("u4000");
+  copy["new"] = 1;
   EXPECT_EQ(rows.at("u17"), 17);
   EXPECT_EQ(rows.size(), 5000U);
-  EXPECT_EQ(copy.size(), 4999U);
+  EXPECT_EQ(copy.size(), 5000U);
   std::size_t apart = 0;
-  for (const auto& [uuid, row] : copy) apart += &row != &rows.at(uuid);
-  // Only the two parts the change touched were copied (about 2 * 5000 / 256 rows).
-  EXPECT_GT(apart, 0U);
-  EXPECT_LT(apart, 2 * 5000 / OvsdbRows::parts * 3);
+  for (const auto& [uuid, row] : copy) apart += rows.contains(uuid) && &row != &rows.at(uuid);
+  EXPECT_EQ(apart, 1U);  // u17
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> changed{"new", "u17", "u4000"};
+  EXPECT_EQ(sorted(copy.changed_uuids(rows)), changed);
+  EXPECT_EQ(sorted(rows.changed_uuids(copy)), changed);
+  EXPECT_TRUE(copy.changed_uuids(copy).empty());
+  // Rows changed through operator[] count as changed, whatever they were changed to.
+  OvsdbRows again = copy;
+  again["u18"] = 18;
+  EXPECT_EQ(again.changed_uuids(copy), std::vector<std::string>{"u18"});
+  // Tables that share nothing differ in every row.
+  OvsdbRows apart_table;
+  apart_table["u1"] = 1;
+  EXPECT_EQ(apart_table.changed_uuids(OvsdbRows()), std::vector<std::string>{"u1"});
+  EXPECT_EQ(sorted(apart_table.changed_uuids(rows)).size(), 5000U);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ class ClusterTranslator {
   };
   using Rows = std::map<std::uint32_t, Held>;  // by policy id, as last translated
   void take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view, const Topology& topology);
-  Rows::iterator drop(Rows::iterator row);
+  void drop(Rows::iterator row);
   void add(const TapPolicy& p);
   void remove(std::uint32_t id);
 
@@ -72,6 +72,7 @@ class ClusterTranslator {
   std::unique_ptr<Translator> translator_;
   std::uint64_t nodes_version_ = 0;
   Rows rows_;
+  PolicyTable followed_;  // the view's rows that rows_ follows
   std::map<std::uint32_t, std::string> failed_;
 };
 

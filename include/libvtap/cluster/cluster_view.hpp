@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "libvtap/cluster/policy_table.hpp"
 #include "libvtap/model/policy.hpp"
 #include "libvtap/model/topology.hpp"
 #include "libvtap/openvswitch/node_facts.hpp"
@@ -37,21 +38,6 @@ namespace vtap {
 
 /// The database's name in vtap.ovsschema.
 inline constexpr const char* cluster_database = "VTAP";
-
-/// One row of the Policy table.
-struct PolicyRow {
-  std::string uuid;
-  std::uint32_t id = 0;
-  std::string tenant;
-  std::optional<TapPolicy> spec;      ///< What the policy is to be; none while it is removed.
-  std::optional<TapPolicy> previous;  ///< What some node may still hold; none when settled.
-  bool prepare = false;               ///< phase=prepare (else commit).
-  std::uint64_t generation = 0;       ///< The global generation that wrote this step.
-  std::set<std::string> nodes;        ///< The nodes this step touches.
-  std::set<std::string> marks;        ///< UUIDs of the Mark rows its copies use.
-  /// True when the row needs no further step.
-  bool settled() const { return !prepare && !previous && spec; }
-};
 
 /// One node: its published facts and status.
 struct NodeRow {
@@ -68,20 +54,24 @@ struct ClusterView {
   std::string global_uuid;  ///< Empty until a vtapd has initialised the database.
   std::uint64_t generation = 0;
   std::uint32_t next_policy_id = 1;
-  std::map<std::uint32_t, PolicyRow> policies;
+  PolicyTable policies;
   std::map<std::string, NodeRow> nodes;
   std::map<std::string, std::uint16_t> marks;      ///< stream → VLAN ID
   std::map<std::string, std::string> mark_uuids;   ///< stream → Mark row
   std::vector<std::string> problems;  ///< Rows that could not be read, each named.
   std::uint64_t nodes_version = 0;    ///< When the Node table last changed (OvsdbSnapshot::changed).
+  /// The Policy rows of the snapshot it was read from: what the next read_cluster compares
+  /// its snapshot's with.
+  OvsdbRows policy_source;
 };
 
 /// Reads a snapshot of the VTAP database. Rows that do not parse are left out and named in
 /// `problems` (the database is shared: one bad row must not stop every agent). With
-/// `previous` read from an earlier snapshot of the same replica, nodes' facts are taken from
-/// it unless the Node table changed since (statuses are always read anew), and so is each
-/// Policy row whose uuid and generation are unchanged (every write of a row gives it a new
-/// generation).
+/// `previous`, a view it returned for an earlier snapshot of the same replica, nodes' facts are
+/// taken from it unless the Node table changed since (statuses are always read anew), and so
+/// are the Policy rows but those the snapshots do not share (OvsdbRows::changed_uuids()),
+/// which are read again: the view then costs what the Policy table changed, and holds the
+/// rows a read without `previous` gives (the rows of a table whose index on policy_id holds).
 ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous = nullptr);
 
 /// The topology of every node's published facts (switches named `NODE.BRIDGE`).

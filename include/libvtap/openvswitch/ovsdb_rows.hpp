@@ -1,17 +1,19 @@
 #pragma once
 /// @file
 /// The rows of one table of a replica (ovsdb_update.hpp): row UUID → row, a map whose copies
-/// share their parts until one changes. The rows are split by UUID into a fixed number of
-/// parts, each copied on write, so that changing a few rows of a copy copies only their parts:
-/// a replica that publishes a copy after every update costs what the update changed, not the
-/// size of the table.
+/// share their rows until one changes. The rows are split by UUID into a fixed number of
+/// parts, each an index of shared rows copied on write, so that changing a few rows of a copy
+/// copies their parts' indexes and those rows alone: a replica that publishes a copy after
+/// every update costs what the update changed, not the size of the table, and so does a
+/// reader that asks two copies what differs (changed_uuids()).
 
 #include <array>
 #include <cstddef>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +21,13 @@ namespace vtap {
 
 class OvsdbRows {
  public:
-  using Part = std::map<std::string, nlohmann::json>;
-  using value_type = Part::value_type;
+  using value_type = std::pair<const std::string, nlohmann::json>;
   static constexpr std::size_t parts = 256;
 
+ private:
+  using Part = std::vector<std::shared_ptr<value_type>>;  // by UUID
+
+ public:
   /// Visits every row once, in an order that only depends on the UUIDs the table holds.
   class const_iterator {
    public:
@@ -33,10 +38,10 @@ class OvsdbRows {
     using reference = const value_type&;
 
     const_iterator() = default;
-    reference operator*() const { return *at_; }
-    pointer operator->() const { return &*at_; }
+    reference operator*() const { return *(*rows_->parts_[part_])[row_]; }
+    pointer operator->() const { return &**this; }
     const_iterator& operator++() {
-      ++at_;
+      ++row_;
       settle();
       return *this;
     }
@@ -45,19 +50,15 @@ class OvsdbRows {
       ++*this;
       return was;
     }
-    bool operator==(const const_iterator& other) const {
-      return part_ == other.part_ && (part_ == parts || at_ == other.at_);
-    }
+    bool operator==(const const_iterator& other) const { return part_ == other.part_ && row_ == other.row_; }
 
    private:
     friend class OvsdbRows;
-    const_iterator(const OvsdbRows* rows, std::size_t part, Part::const_iterator at)
-        : rows_(rows), part_(part), at_(at) {}
+    const_iterator(const OvsdbRows* rows, std::size_t part, std::size_t row) : rows_(rows), part_(part), row_(row) {}
     void settle();  // moves past the ends of parts to the next row, or to end()
 
     const OvsdbRows* rows_ = nullptr;
-    std::size_t part_ = parts;
-    Part::const_iterator at_{};
+    std::size_t part_ = parts, row_ = 0;
   };
 
   const_iterator begin() const;
@@ -75,8 +76,15 @@ class OvsdbRows {
   std::size_t erase(const std::string& uuid);
   void clear() noexcept;
 
+  /// The UUIDs of the rows that differ from those of `before`: added, removed, or changed
+  /// through operator[] since one was copied from the other. Costs a comparison per part and
+  /// a walk of the parts the two do not share. Between tables that share nothing, every UUID
+  /// either holds.
+  std::vector<std::string> changed_uuids(const OvsdbRows& before) const;
+
  private:
   static std::size_t part_of(const std::string& uuid) noexcept { return std::hash<std::string>{}(uuid) % parts; }
+  static Part::const_iterator lower_bound(const Part& part, const std::string& uuid);
   Part& own(std::size_t part);
 
   std::array<std::shared_ptr<const Part>, parts> parts_;  // null: no row
