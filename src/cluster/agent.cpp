@@ -146,7 +146,7 @@ struct Agent::Impl {
   // (or the removal of one) waits for it; and any change of the error. Only the rows changed
   // since the last report are looked at: a report moves past every row's generation.
   void report(OvsdbReplica& db, const ClusterView& view, const std::string& error) {
-    for (std::uint32_t id : view.policies.changed_ids(report_rows)) {
+    for (std::uint32_t id : view.policies.changed_keys(report_rows)) {
       auto row = view.policies.find(id);
       if (row != view.policies.end() && row->second.nodes.contains(opt.name)) {
         awaited = awaited || row->second.generation > reported;
@@ -176,7 +176,7 @@ struct Agent::Impl {
       auto row = v.policies.find(id);
       return row != v.policies.end() && row->second.nodes.contains(opt.name);
     };
-    for (std::uint32_t id : now.policies.changed_ids(before.policies))
+    for (std::uint32_t id : now.policies.changed_keys(before.policies))
       if (lists_me(now, id) || lists_me(before, id)) return true;
     return false;
   }

@@ -193,7 +193,7 @@ struct ClusterController::Impl {
   // they were last brought to; returns the ids of rows that went and had been announced.
   std::vector<std::uint32_t> track(const ClusterView& v) {
     std::vector<std::uint32_t> gone;
-    for (std::uint32_t id : v.policies.changed_ids(tracked)) {
+    for (std::uint32_t id : v.policies.changed_keys(tracked)) {
       auto row = v.policies.find(id);
       const bool settled = row != v.policies.end() && row->second.settled();
       if (row != v.policies.end() && !settled) unsettled.insert(id);

@@ -91,7 +91,7 @@ std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, cons
   // Only the rows whose table parts the view does not share with the one followed last can
   // have moved.
   translator_->begin_changes();
-  for (std::uint32_t id : view.policies.changed_ids(followed_)) {
+  for (std::uint32_t id : view.policies.changed_keys(followed_)) {
     auto held = rows_.find(id);
     auto row = view.policies.find(id);
     if (held != rows_.end()) {

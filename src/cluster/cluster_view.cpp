@@ -48,7 +48,8 @@ PolicyRow policy_row(const std::string& uuid, const json& row) {
 
 void read_policy(ClusterView& view, const std::string& uuid, const json& row) {
   try {
-    view.policies.insert_or_assign(policy_row(uuid, row));
+    PolicyRow p = policy_row(uuid, row);
+    view.policies.insert_or_assign(p.id, std::move(p));
   } catch (const std::exception& e) {
     view.problems.push_back("Policy " + uuid + ": " + e.what());
   }
@@ -82,7 +83,7 @@ void read_policies(ClusterView& view, const OvsdbRows& rows, const ClusterView* 
     return;
   }
   const OvsdbRows& was = previous->policy_source;
-  const std::vector<std::string> changed = rows.changed_uuids(was);
+  const std::vector<std::string> changed = rows.changed_keys(was);
   view.policies = previous->policies;
   if (!previous->problems.empty()) {
     const std::set<std::string> moved(changed.begin(), changed.end());

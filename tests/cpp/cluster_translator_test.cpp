@@ -31,7 +31,7 @@ PolicyRow settled(const TapPolicy& p, std::uint64_t generation) {
 ClusterView view_of(std::vector<PolicyRow> rows) {
   ClusterView v;
   v.marks = {{"vm3", 3000}, {"vm4", 3001}, {"vm2", 3002}, {"vm5", 3003}};
-  for (PolicyRow& row : rows) v.policies.insert_or_assign(std::move(row));
+  for (PolicyRow& row : rows) v.policies.insert_or_assign(row.id, std::move(row));
   return v;
 }
 
@@ -166,7 +166,7 @@ TEST(AgentPlan, ViewsCopiedFromTheOneBeforeAreFollowedByTheRowsTheyChanged) {
             row.prepare = generation % 2;
           }
           [[fallthrough]];
-        default: v.policies.insert_or_assign(row);
+        default: v.policies.insert_or_assign(i, row);
       }
     }
     step(np, v, topo, "n1");

@@ -62,7 +62,7 @@ Topology nodes() { return cluster_nodes({{1, 1}, {2, 2}, {3, 3}, {4, 3}}); }
 ClusterView view_with(PolicyRow row) {
   ClusterView v;
   for (const char* n : {"n1", "n2", "n3"}) v.nodes[n].name = n;
-  v.policies.insert_or_assign(std::move(row));
+  v.policies.insert_or_assign(row.id, std::move(row));
   return v;
 }
 

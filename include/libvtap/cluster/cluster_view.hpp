@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "libvtap/cluster/policy_table.hpp"
 #include "libvtap/model/policy.hpp"
 #include "libvtap/model/topology.hpp"
 #include "libvtap/openvswitch/node_facts.hpp"
 #include "libvtap/openvswitch/ovsdb_replica.hpp"
+#include "libvtap/openvswitch/shared_rows.hpp"
 #include "libvtap/service/policy_stats.hpp"
 #include "libvtap/translate/translator.hpp"
 
@@ -38,6 +38,30 @@ namespace vtap {
 
 /// The database's name in vtap.ovsschema.
 inline constexpr const char* cluster_database = "VTAP";
+
+/// One row of the Policy table.
+struct PolicyRow {
+  std::string uuid;
+  std::uint32_t id = 0;
+  std::string tenant;
+  std::optional<TapPolicy> spec;      ///< What the policy is to be; none while it is removed.
+  std::optional<TapPolicy> previous;  ///< What some node may still hold; none when settled.
+  bool prepare = false;               ///< phase=prepare (else commit).
+  std::uint64_t generation = 0;       ///< The global generation that wrote this step.
+  std::set<std::string> nodes;        ///< The nodes this step touches.
+  std::set<std::string> marks;        ///< UUIDs of the Mark rows its copies use.
+  /// True when the row needs no further step.
+  bool settled() const { return !prepare && !previous && spec; }
+  bool operator==(const PolicyRow&) const = default;
+};
+
+/// The parts a PolicyTable is indexed in: 64 ids each, so that it is visited in id order.
+struct PolicyRowPart {
+  std::size_t operator()(std::uint32_t id) const noexcept { return id / 64; }
+};
+/// Policy rows by id, in id order. Copies share the rows they do not change, so keeping the
+/// table of the last view costs little, and changed_keys() tells what a view changed since.
+using PolicyTable = SharedRows<std::uint32_t, PolicyRow, PolicyRowPart>;
 
 /// One node: its published facts and status.
 struct NodeRow {
@@ -69,7 +93,7 @@ struct ClusterView {
 /// `problems` (the database is shared: one bad row must not stop every agent). With
 /// `previous`, a view it returned for an earlier snapshot of the same replica, nodes' facts are
 /// taken from it unless the Node table changed since (statuses are always read anew), and so
-/// are the Policy rows but those the snapshots do not share (OvsdbRows::changed_uuids()),
+/// are the Policy rows but those the snapshots do not share (SharedRows::changed_keys()),
 /// which are read again: the view then costs what the Policy table changed, and holds the
 /// rows a read without `previous` gives (the rows of a table whose index on policy_id holds).
 ClusterView read_cluster(const OvsdbSnapshot& snapshot, const ClusterView* previous = nullptr);

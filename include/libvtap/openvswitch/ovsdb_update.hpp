@@ -12,17 +12,25 @@
 #include <nlohmann/json.hpp>
 
 #include "libvtap/model/error.hpp"
-#include "libvtap/openvswitch/ovsdb_rows.hpp"
+#include "libvtap/openvswitch/shared_rows.hpp"
 
 namespace vtap {
+
+/// The parts a table's rows are indexed in: by a hash of their UUID, 256 of them.
+struct OvsdbRowPart {
+  std::size_t operator()(const std::string& uuid) const noexcept { return std::hash<std::string>{}(uuid) % 256; }
+};
+/// The rows of one table: row UUID → row, shared by the snapshots that did not change them,
+/// visited in an order that only depends on the UUIDs the table holds.
+using OvsdbRows = SharedRows<std::string, nlohmann::json, OvsdbRowPart>;
 
 /// The contents of a database at one moment: table name → row UUID → row. Rows are in
 /// RFC 7047 notation (`["set", [...]]`, `["uuid", "..."]`, `["map", [...]]`); columns that
 /// hold their default value may be absent (servers leave them out).
 ///
 /// Copies share their tables until one of them changes a table (copy on write), and a table
-/// copied so shares its rows part by part (OvsdbRows), so a replica that publishes a copy after
-/// every update copies only the parts of the tables the update touched.
+/// copied so shares every row it does not change (OvsdbRows), so a replica that publishes a
+/// copy after every update copies only what the update touched.
 class OvsdbSnapshot {
  public:
   using Rows = OvsdbRows;
