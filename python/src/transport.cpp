@@ -123,9 +123,8 @@ void init_transport(py::module_& m) {
       .def_readonly("meters_added", &openflow::ChangeSet::meters_added, "Number of meters added.")
       .def_readonly("meters_modified", &openflow::ChangeSet::meters_modified, "Number of meters modified.")
       .def_readonly("meters_deleted", &openflow::ChangeSet::meters_deleted, "Number of meters deleted.")
-      .def_property_readonly("messages", [](const openflow::ChangeSet& c) {
-        return c.meters_first.size() + c.bundle.size() + c.meters_last.size();
-      }, "Number of OpenFlow messages the change sends (meter mods and bundled flow/group mods).")
+      .def_property_readonly("messages", &openflow::ChangeSet::messages,
+                             "Number of OpenFlow messages the change sends (meter mods and bundled flow/group mods).")
       .def("__str__", &openflow::ChangeSet::summary)
       .def("__repr__", [](const openflow::ChangeSet& c) { return "<ChangeSet " + c.summary() + ">"; });
   m.def("diff", &openflow::diff, py::arg("have"), py::arg("want"),

@@ -93,7 +93,7 @@ struct Agent::Impl {
           peer.conn->apply(change);
         }
         peer.synced = true;
-        const std::uint64_t n = change.meters_first.size() + change.bundle.size() + change.meters_last.size();
+        const std::uint64_t n = change.messages();
         if (n) log("switch " + name + ": " + change.summary());
         sent += n;
         peer.error.clear();

@@ -12,14 +12,6 @@
 #include "libvtap/service/service.hpp"
 #include "libvtap/translate/transition.hpp"
 
-namespace vtap::detail {
-
-inline std::size_t size(const openflow::ChangeSet& c) {
-  return c.meters_first.size() + c.bundle.size() + c.meters_last.size();
-}
-
-}  // namespace vtap::detail
-
 namespace vtap {
 
 struct Service::Impl {
@@ -256,7 +248,7 @@ struct Service::Impl {
           m.from = s[step];
           if (m.whole) l.have = m.from;
           else l.stale = true;
-          sent[name] += detail::size(change);
+          sent[name] += change.messages();
         } catch (const TransportError& e) {
           if (!l.conn->is_open()) {
             lost(name, l, e);

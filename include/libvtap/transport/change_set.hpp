@@ -25,6 +25,8 @@ struct ChangeSet {
   std::size_t meters_added = 0, meters_modified = 0, meters_deleted = 0;
 
   bool empty() const noexcept { return meters_first.empty() && bundle.empty() && meters_last.empty(); }
+  /// How many OpenFlow messages make the change: meter mods and bundled flow and group mods.
+  std::size_t messages() const noexcept { return meters_first.size() + bundle.size() + meters_last.size(); }
   /// e.g. `+2 flows, ~1 group, -1 meter` or `no change`.
   std::string summary() const;
 };
