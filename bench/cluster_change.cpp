@@ -5,6 +5,8 @@
 //   BM_AgentChange/N         a policy whose sender is on node n0 is created, then removed, and
 //                            n0's agent follows: ClusterTranslator::follow, which translates only
 //                            the rows that moved;
+//   BM_AgentNewStream/N      the same for the first policy of a new stream, whose mark comes with
+//                            it (the translator was built anew for each before);
 //   BM_AgentRetranslate/N    the peer: every row's policies (node_policies) into a fresh
 //                            translator, then the switch's plan;
 //   BM_VtapdCheck/N          a vtapd checks a create against every policy and finds its marks:
@@ -21,6 +23,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -136,6 +139,28 @@ void BM_AgentChange(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AgentChange)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->Iterations(2'000);
+
+// The first policy of a new stream (a new truncation length to a monitor) comes with the
+// stream's new mark: the agent takes the mark and follows as for any change.
+void BM_AgentNewStream(benchmark::State& state) {
+  Cluster c(static_cast<int>(state.range(0)));
+  auto plan = ClusterTranslator::for_node("n0", {});
+  plan.follow(c.view, c.topology);
+  std::uint16_t mark = 0;
+  for (const auto& [stream, m] : c.view.marks) mark = std::max(mark, m);
+  std::uint16_t length = 64;
+  for (auto _ : state) {
+    TapPolicy p = c.extra;
+    p.truncate = ++length;
+    c.view.marks["vm507,max_len=" + std::to_string(length)] = ++mark;
+    c.view.policies.insert_or_assign(p.id, settled(p, ++c.view.generation));
+    auto delta = plan.follow(c.view, c.topology);
+    if (!delta || !delta->contains("n0.br")) state.SkipWithError("built anew, or the change did not reach n0");
+    benchmark::DoNotOptimize(delta);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AgentNewStream)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->Iterations(500);
 
 void BM_AgentRetranslate(benchmark::State& state) {
   Cluster c(static_cast<int>(state.range(0)));

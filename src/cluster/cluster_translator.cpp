@@ -2,6 +2,8 @@
 
 #include "libvtap/cluster/cluster_translator.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "libvtap/model/error.hpp"
@@ -73,9 +75,20 @@ void ClusterTranslator::drop(Rows::iterator row) {
   rows_.erase(row);
 }
 
+// Whether the translator now has `marks` as its assigned marks. The database only adds
+// marks (a new stream's, with the first policy that uses it), and the translator takes those
+// as they come; any other change needs a translator built anew.
+bool ClusterTranslator::takes_marks(const std::map<std::string, std::uint16_t>& marks) {
+  const auto& held = translator_->options().assigned_marks;
+  if (marks == held) return true;
+  std::map<std::string, std::uint16_t> added;
+  std::set_difference(marks.begin(), marks.end(), held.begin(), held.end(), std::inserter(added, added.end()));
+  return held.size() + added.size() == marks.size() && translator_->assign_marks(added);
+}
+
 std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, const Topology& topology) {
   std::vector<const PolicyRow*> fresh;
-  if (!translator_ || view.nodes_version != nodes_version_ || view.marks != translator_->options().assigned_marks) {
+  if (!translator_ || view.nodes_version != nodes_version_ || !takes_marks(view.marks)) {
     TranslatorOptions options = options_;
     options.assigned_marks = view.marks;
     translator_ = std::make_unique<Translator>(topology, std::move(options));  // may throw: nothing changed yet

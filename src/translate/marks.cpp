@@ -74,6 +74,28 @@ void Translator::State::release_mark(const StreamKey& key) {
   }
 }
 
+bool Translator::State::assign_marks(const std::map<std::string, std::uint16_t>& marks) {
+  std::map<std::string, std::uint16_t> held;  // by stream, every mark assigned or in use
+  std::map<std::uint16_t, std::string> owner;
+  for (const auto& [stream, mark] : opt.assigned_marks) held.emplace(stream, mark);
+  for (const auto& [key, mark] : streams) held.emplace(stream_name(key), mark.value);
+  for (const auto& [stream, mark] : held) owner.emplace(mark, stream);
+  for (const auto& [stream, mark] : marks) {
+    if (mark < opt.first_mark || mark > opt.last_mark)
+      throw Error("mark " + std::to_string(mark) + " of stream " + stream + " is outside the mark range " +
+                  std::to_string(opt.first_mark) + "-" + std::to_string(opt.last_mark));
+    auto has = held.find(stream);
+    auto taken = owner.find(mark);
+    if ((has != held.end() && has->second != mark) || (taken != owner.end() && taken->second != stream)) return false;
+    owner.emplace(mark, stream);
+  }
+  for (const auto& [stream, mark] : marks) {
+    opt.assigned_marks.emplace(stream, mark);
+    free_marks.erase(mark);
+  }
+  return true;
+}
+
 std::uint16_t Translator::State::acquire_route(const RouteKey& rk, const Host& monitor) {
   if (auto r = routes.find(rk); r != routes.end()) {
     ++r->second.refs;

@@ -125,6 +125,10 @@ std::map<std::string, std::uint16_t> Translator::marks() const {
   return out;
 }
 
+bool Translator::assign_marks(const std::map<std::string, std::uint16_t>& marks) {
+  return state_->assign_marks(marks);
+}
+
 Match Translator::tap_match(const TapPolicy& policy, bool reverse) const {
   const Host* sender = state_->resolve(policy, reverse ? "receiver" : "sender", reverse ? policy.receiver : policy.sender);
   return state_->tap_match(policy, *sender, reverse);

@@ -194,6 +194,7 @@ struct Translator::State {
   std::vector<Hop> hops_to(const std::string& from, const Host& monitor);
 
   std::uint16_t acquire_mark(const StreamKey& key);
+  bool assign_marks(const std::map<std::string, std::uint16_t>& marks);
   void release_mark(const StreamKey& key);
   std::uint16_t acquire_route(const RouteKey& rk, const Host& monitor);
   void release_route(const RouteKey& rk);

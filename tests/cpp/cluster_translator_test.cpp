@@ -112,13 +112,27 @@ TEST(AgentPlan, ARowInFlightPutsBothVersionsWhereThePhaseTableSays) {
   EXPECT_FALSE(np.translator()->find(1 | previous_id_bit));
 }
 
-TEST(AgentPlan, NewMarksOrNewNodesBuildItAnew) {
+TEST(AgentPlan, NewMarksAreTakenAsTheyComeAndOtherChangesOfMarksOrNodesBuildItAnew) {
   const Topology topo = nodes();
   auto np = ClusterTranslator::for_node("n1", {});
   ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1)});
+  v.marks = {{"vm3", 3000}};
   EXPECT_FALSE(np.follow(v, topo));
   EXPECT_TRUE(np.follow(v, topo));
+  // The first policy of a new stream comes with its mark.
+  v.marks["vm4"] = 3005;
+  v.policies.insert_or_assign(2, settled(policy(2, 1, 2, 4), 2));
+  const std::optional<PlanDelta> delta = np.follow(v, topo);
+  ASSERT_TRUE(delta) << "built anew";
+  EXPECT_TRUE(delta->contains("n1.br"));
+  EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
+  EXPECT_EQ(np.translator()->marks(), v.marks);
+  // A mark changed, or gone.
   v.marks["vm3"] = 3010;
+  EXPECT_FALSE(np.follow(v, topo));
+  EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
+  v.marks.erase("vm3");
+  v.policies.erase(1);
   EXPECT_FALSE(np.follow(v, topo));
   EXPECT_EQ(np.translator()->plan(), fresh(v, topo, "n1"));
   v.nodes_version = 7;

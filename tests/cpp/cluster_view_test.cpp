@@ -48,6 +48,38 @@ TEST(AssignedMarks, NewStreamsAvoidAssignedMarksAndNamesCarryTheCopyOptions) {
   EXPECT_EQ(t.marks(), (std::map<std::string, std::uint16_t>{{"vm3", 3001}}));
 }
 
+TEST(AssignedMarks, MarksAssignedLaterAreAsMarksAssignedAtConstruction) {
+  const Topology topo = line(3, {{1, 1}, {2, 2}, {3, 3}, {4, 3}});
+  TranslatorOptions opt;
+  opt.assigned_marks = {{"vm3", 3007}};
+  Translator late(topo, opt);
+  late.add(policy(1, 1, 2, 3));
+  const Plan before = late.plan();
+  EXPECT_TRUE(late.assign_marks({{"vm4", 3000}, {"vm3", 3007}}));  // vm3's again is no change
+  EXPECT_EQ(late.plan(), before);
+  late.add(policy(2, 1, 2, 4));
+  opt.assigned_marks = {{"vm3", 3007}, {"vm4", 3000}};
+  EXPECT_EQ(late.options().assigned_marks, opt.assigned_marks);
+  Translator early(topo, opt);
+  early.add(policy(1, 1, 2, 3));
+  early.add(policy(2, 1, 2, 4));
+  EXPECT_EQ(late.plan(), early.plan());
+  // Refused, changing nothing: a stream's other mark, a mark of another stream (assigned or
+  // taken by a stream that had none), a mark outside the range.
+  Translator t(topo, {});
+  t.add(policy(1, 1, 2, 3));  // vm3 takes 3000
+  EXPECT_FALSE(t.assign_marks({{"vm3", 3001}}));
+  EXPECT_FALSE(t.assign_marks({{"vm4", 3000}}));
+  EXPECT_TRUE(t.assign_marks({{"vm4", 3002}}));
+  EXPECT_FALSE(t.assign_marks({{"vm9", 3002}}));
+  EXPECT_FALSE(t.assign_marks({{"vm5", 3005}, {"vm6", 3005}}));
+  EXPECT_THROW(t.assign_marks({{"vm5", 20}}), Error);
+  EXPECT_EQ(t.options().assigned_marks, (std::map<std::string, std::uint16_t>{{"vm4", 3002}}));
+  t.add(policy(2, 1, 2, 4));
+  t.add(policy(3, 2, 1, 4));
+  EXPECT_EQ(t.marks(), (std::map<std::string, std::uint16_t>{{"vm3", 3000}, {"vm4", 3002}}));
+}
+
 TEST(AssignedMarks, AMarkOutsideTheRangeIsRefused) {
   TranslatorOptions opt;
   opt.assigned_marks = {{"vm3", 20}};

@@ -5,7 +5,8 @@
 /// for_node()), or every row's current version (a vtapd's, for_specs(), to validate writes
 /// against). A change of some rows costs what those rows change: their policies leave the
 /// translator and come in again, and the translator reports the delta of every switch. New
-/// nodes or new marks build it anew from every row.
+/// marks are taken as they come (Translator::assign_marks); new nodes, or marks changed or
+/// gone, build it anew from every row.
 
 #include <cstdint>
 #include <functional>
@@ -36,7 +37,7 @@ class ClusterTranslator {
 
   /// Brings the translator to `view` over `topology`, the topology of `view`'s nodes.
   /// Returns what changed on each switch, or nullopt when the translator was built anew
-  /// (the first time, and after the nodes or the marks changed): then every switch must be
+  /// (the first time, and after the nodes changed or a mark changed or went): then every switch must be
   /// brought to its whole plan. Throws Error when the view's marks are outside the options'
   /// mark range; it is then left as it was.
   std::optional<PlanDelta> follow(const ClusterView& view, const Topology& topology);
@@ -64,6 +65,7 @@ class ClusterTranslator {
   using Rows = std::map<std::uint32_t, Held>;  // by policy id, as last translated
   void take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view, const Topology& topology);
   void drop(Rows::iterator row);
+  bool takes_marks(const std::map<std::string, std::uint16_t>& marks);
   void add(const TapPolicy& p);
   void remove(std::uint32_t id);
 

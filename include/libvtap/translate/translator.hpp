@@ -132,6 +132,11 @@ class Translator {
   /// The mark of every stream in use, by stream name: the monitor (or `tunnel IP KEY`), then
   /// `,restore=MAC`, `,max_len=N` and `,meter=N` for copies that have them.
   std::map<std::string, std::uint16_t> marks() const;
+  /// Adds `marks` to options().assigned_marks, as if they had been given at construction: for
+  /// streams that have no mark yet, or already the one given. Returns false and changes
+  /// nothing when a stream has another mark, or one of `marks` is another stream's. Throws
+  /// Error, changing nothing, for a mark outside the mark range.
+  bool assign_marks(const std::map<std::string, std::uint16_t>& marks);
   /// The rewriting rules of one switch with the policies they serve, by group id.
   std::vector<TapRule> tap_rules(const std::string& switch_name) const;
 
