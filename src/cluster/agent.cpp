@@ -51,15 +51,18 @@ struct Agent::Impl {
   // Inserts or updates this node's row; the name index keeps one row per node.
   void publish(OvsdbReplica& db, const NodeFacts& facts) {
     const std::string text = json(facts).dump();
-    const ClusterView view = read_cluster(*db.snapshot());
+    const auto snapshot = db.snapshot();
+    const json* mine = nullptr;
+    for (const auto& [uuid, row] : snapshot->rows("Node"))
+      if (row.is_object() && row.value("name", json()) == opt.name) mine = &row;
     json ops = json::array();
-    if (auto n = view.nodes.find(opt.name); n == view.nodes.end()) {
+    if (!mine) {
       ops.push_back({{"op", "insert"}, {"table", "Node_Status"}, {"row", {{"applied", 0}, {"error", ""}}},
                      {"uuid-name", "status"}});
       ops.push_back({{"op", "insert"},
                      {"table", "Node"},
                      {"row", {{"name", opt.name}, {"facts", text}, {"status", {"named-uuid", "status"}}}}});
-    } else if (json(*n->second.facts).dump() != text) {
+    } else if (mine->value("facts", json()) != text) {
       ops.push_back({{"op", "update"},
                      {"table", "Node"},
                      {"where", json::array({json::array({"name", "==", opt.name})})},
