@@ -49,8 +49,10 @@ void ClusterTranslator::add(const TapPolicy& p) {
   }
 }
 
-void ClusterTranslator::remove(std::uint32_t id) {
-  if (failed_.erase(id) == 0) translator_->remove(id);
+bool ClusterTranslator::remove(std::uint32_t id) {
+  if (failed_.erase(id)) return false;
+  translator_->remove(id);
+  return true;
 }
 
 // Translates `rows` in id order, each row's previous version (previous_id_bit) after every
@@ -70,9 +72,22 @@ void ClusterTranslator::take_in(const std::vector<const PolicyRow*>& rows, const
   for (const TapPolicy& p : previous) add(p);
 }
 
-void ClusterTranslator::drop(Rows::iterator row) {
-  for (std::uint32_t id : row->second.ids) remove(id);
+bool ClusterTranslator::drop(Rows::iterator row) {
+  bool freed = false;
+  for (std::uint32_t id : row->second.ids) freed = remove(id) || freed;
   rows_.erase(row);
+  return freed;
+}
+
+// Tries again every policy that failed, as a translator built anew would: what left may have
+// been what it wanted (room in its sender port's closure, a group id).
+void ClusterTranslator::retry_failed(const ClusterView& view, const Topology& topology) {
+  const std::map<std::uint32_t, std::string> waiting = std::exchange(failed_, {});
+  for (const auto& [id, why] : waiting) {
+    const PolicyRow& row = view.policies.at(id & ~previous_id_bit);
+    for (const TapPolicy& p : row_policies_(row, topology, view.marks))
+      if (p.id == id) add(p);
+  }
 }
 
 // Whether the translator now has `marks` as its assigned marks. The database only adds
@@ -104,6 +119,7 @@ std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, cons
   // Only the rows whose table parts the view does not share with the one followed last can
   // have moved.
   translator_->begin_changes();
+  bool freed = false;
   for (std::uint32_t id : view.policies.changed_keys(followed_)) {
     auto held = rows_.find(id);
     auto row = view.policies.find(id);
@@ -111,11 +127,12 @@ std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, cons
       if (row != view.policies.end() && held->second.uuid == row->second.uuid &&
           held->second.generation == row->second.generation)
         continue;
-      drop(held);
+      freed = drop(held) || freed;
     }
     if (row != view.policies.end()) fresh.push_back(&row->second);
   }
   followed_ = view.policies;
+  if (freed) retry_failed(view, topology);
   take_in(fresh, view, topology);
   return translator_->take_changes();
 }

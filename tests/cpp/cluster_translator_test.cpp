@@ -158,6 +158,28 @@ TEST(AgentPlan, APolicyThatDoesNotTranslateIsNamedUntilItsRowGoes) {
   EXPECT_EQ(np.errors(), "");
 }
 
+TEST(AgentPlan, APolicyThatFailedForWantOfRoomIsTriedAgainWhenAPolicyLeaves) {
+  const Topology topo = nodes();
+  TranslatorOptions options;
+  options.max_composed = 1;  // one rule per sender port
+  auto np = ClusterTranslator::for_node("n1", options);
+  ClusterView v = view_of({settled(policy(1, 1, 2, 3), 1), settled(policy(2, 1, 2, 4, "tcp"), 2)});
+  EXPECT_FALSE(np.follow(v, topo));
+  EXPECT_NE(np.errors().find("policy 2"), std::string::npos) << np.errors();
+  v.policies.insert_or_assign(3, settled(policy(3, 5, 2, 3), 3));  // another port: nothing leaves
+  ASSERT_TRUE(np.follow(v, topo));
+  EXPECT_TRUE(np.failed().contains(2));
+  v.policies.erase(1);
+  const std::optional<PlanDelta> delta = np.follow(v, topo);
+  ASSERT_TRUE(delta);
+  EXPECT_EQ(np.errors(), "");
+  EXPECT_TRUE(np.translator()->find(2));
+  options.assigned_marks = v.marks;
+  Translator afresh(topo, options);
+  for (const TapPolicy& p : node_policies(v, topo, "n1", options)) afresh.add(p);
+  EXPECT_EQ(np.translator()->plan(), afresh.plan());
+}
+
 // Each view a copy of the one before with a few rows changed, as read_cluster makes them: the
 // translator looks only at the rows the copies do not share, and must still be the fresh one.
 TEST(AgentPlan, ViewsCopiedFromTheOneBeforeAreFollowedByTheRowsTheyChanged) {

@@ -64,10 +64,11 @@ class ClusterTranslator {
   };
   using Rows = std::map<std::uint32_t, Held>;  // by policy id, as last translated
   void take_in(const std::vector<const PolicyRow*>& rows, const ClusterView& view, const Topology& topology);
-  void drop(Rows::iterator row);
+  bool drop(Rows::iterator row);  // whether a policy left the translator
+  void retry_failed(const ClusterView& view, const Topology& topology);
   bool takes_marks(const std::map<std::string, std::uint16_t>& marks);
   void add(const TapPolicy& p);
-  void remove(std::uint32_t id);
+  bool remove(std::uint32_t id);  // whether it left the translator (it had not failed)
 
   RowPolicies row_policies_;
   TranslatorOptions options_;
