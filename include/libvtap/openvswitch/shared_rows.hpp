@@ -161,12 +161,13 @@ class SharedRows {
 
   // The part of `key` to change: made when missing, copied first when a copy holds it. Only
   // copies of these rows hold their parts, and a copy only ever adds to a count while these
-  // rows hold one: a count of 1 cannot grow under us.
+  // rows hold one: a count of 1 cannot grow under us. Parts are made non-const, and only
+  // held as const so that copies cannot change them.
   Part& own(const Key& key) {
     const std::size_t k = PartOf{}(key);
     auto at = parts_.begin() + (part_at(parts_, k) - parts_.cbegin());
-    if (at == parts_.end() || at->key != k) at = parts_.insert(at, Keyed{k, std::make_shared<const Part>()});
-    if (at->rows.use_count() > 1) at->rows = std::make_shared<const Part>(*at->rows);
+    if (at == parts_.end() || at->key != k) at = parts_.insert(at, Keyed{k, std::make_shared<Part>()});
+    if (at->rows.use_count() > 1) at->rows = std::make_shared<Part>(*at->rows);
     return const_cast<Part&>(*at->rows);  // NOLINT(cppcoreguidelines-pro-type-const-cast): ours alone, as above
   }
 
