@@ -116,8 +116,7 @@ std::optional<PlanDelta> ClusterTranslator::follow(const ClusterView& view, cons
     return std::nullopt;
   }
   // Rows gone or rewritten leave first, so that what they held is free for what comes in.
-  // Only the rows whose table parts the view does not share with the one followed last can
-  // have moved.
+  // Only the rows the view does not share with the one followed last can have moved.
   translator_->begin_changes();
   bool freed = false;
   for (std::uint32_t id : view.policies.changed_keys(followed_)) {

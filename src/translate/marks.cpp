@@ -74,6 +74,7 @@ void Translator::State::release_mark(const StreamKey& key) {
   }
 }
 
+// Checks every mark before it assigns one, so that a refusal changes nothing.
 bool Translator::State::assign_marks(const std::map<std::string, std::uint16_t>& marks) {
   std::map<std::string, std::uint16_t> held;  // by stream, every mark assigned or in use
   std::map<std::uint16_t, std::string> owner;

@@ -36,9 +36,9 @@ class ClusterTranslator {
   static ClusterTranslator for_specs(TranslatorOptions options);
 
   /// Brings the translator to `view` over `topology`, the topology of `view`'s nodes.
-  /// Returns what changed on each switch, or nullopt when the translator was built anew
-  /// (the first time, and after the nodes changed or a mark changed or went): then every switch must be
-  /// brought to its whole plan. Throws Error when the view's marks are outside the options'
+  /// Returns what changed on each switch, or nullopt when the translator was built anew (the
+  /// first time, and after the nodes changed or a mark changed or went): then every switch
+  /// must be brought to its whole plan. Throws Error when the view's marks are outside the options'
   /// mark range; it is then left as it was.
   std::optional<PlanDelta> follow(const ClusterView& view, const Topology& topology);
 
