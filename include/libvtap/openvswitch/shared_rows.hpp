@@ -3,8 +3,8 @@
 /// A map whose copies share their rows until one of them changes: the rows of a replicated
 /// table (OvsdbRows) and what is read from them (the cluster's PolicyTable). Each row is
 /// held once, by every copy that has not changed it, and the rows are indexed in parts
-/// (`PartOf` gives a key's part), each part's index copied on write. So changing a few rows of
-/// a copy costs those rows and their parts' indexes, not the size of the map, and
+/// (`PartOf` gives a key's part), each part's index copied on write. So a copy costs a pointer
+/// per part, changing a few rows of a copy costs those rows and their parts' indexes, and
 /// changed_keys() finds what two copies do not share by walking only the parts they do not
 /// share.
 #include <algorithm>
